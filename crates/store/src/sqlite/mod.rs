@@ -1,0 +1,129 @@
+//! The SQLite store: one file in WAL mode, one writer thread that batches concurrent writes
+//! into one transaction (group commit), and a few reader threads with their own connections.
+//!
+//! Every query is written with `$n` placeholders in the dialect SQLite and PostgreSQL share.
+
+mod accounts;
+mod conversations;
+mod events;
+mod messages;
+mod rows;
+mod social;
+mod workers;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+use workers::Workers;
+
+/// How hard SQLite syncs to disk on commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Synchronous {
+    /// fsync the WAL on every commit: a committed write survives power loss.
+    #[default]
+    Full,
+    /// fsync only at checkpoints: a committed write survives a process crash, not power loss.
+    Normal,
+}
+
+/// How to open the SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// The database file.
+    pub path: PathBuf,
+    /// Reader threads (and connections).
+    pub readers: usize,
+    /// Most writes committed in one transaction.
+    pub max_batch: usize,
+    /// Sync level.
+    pub synchronous: Synchronous,
+}
+
+impl SqliteOptions {
+    /// Defaults for a database file at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into(), readers: 4, max_batch: 512, synchronous: Synchronous::Full }
+    }
+}
+
+/// The SQLite implementation of every store trait. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    workers: Arc<Workers>,
+}
+
+/// The migrations, in order. Files are never edited once released; add a new one instead.
+const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_core", include_str!("../../migrations/sqlite/0001_core.sql"))];
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database, then starts the worker threads.
+    pub fn open(options: SqliteOptions) -> Result<Self, StoreError> {
+        let mut writer = connect(&options.path, options.synchronous, false)?;
+        migrate(&mut writer)?;
+        let mut readers = Vec::with_capacity(options.readers.max(1));
+        for _ in 0..options.readers.max(1) {
+            readers.push(connect(&options.path, options.synchronous, true)?);
+        }
+        let workers = Workers::start(writer, readers, options.max_batch.max(1))?;
+        Ok(Self { workers: Arc::new(workers) })
+    }
+
+    /// Whether the worker threads are alive.
+    pub fn is_ready(&self) -> bool {
+        self.workers.is_alive()
+    }
+}
+
+fn connect(path: &Path, sync: Synchronous, read_only: bool) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+    let sync = match sync {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    // secure_delete zeroes freed content, so an erased message body does not linger in the file.
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = {sync};
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA cache_size = -16000;
+         PRAGMA temp_store = MEMORY;"
+    ))?;
+    if read_only {
+        conn.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    )?;
+    for (name, sql) in MIGRATIONS {
+        let tx = conn.transaction()?;
+        let done: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if !done {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, CAST(strftime('%s','now') AS INTEGER) * 1000)",
+                [name],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+//! Store tests on a fresh SQLite file each.
+
+use clearline_domain::{
+    ContentType, ConversationKind, DisplayName, EventSeq, Handle, IdempotencyKey, MessageContent, PageRequest,
+    Timestamp, User,
+};
+
+use super::*;
+use crate::traits::*;
+use crate::{NewConversation, NewMessage, NewUser};
+
+fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(SqliteOptions::new(dir.path().join("db.sqlite"))).unwrap();
+    (dir, store)
+}
+
+async fn user(store: &SqliteStore, handle: &str) -> User {
+    store
+        .create_user(NewUser {
+            handle: Handle::parse(handle).unwrap(),
+            display_name: DisplayName::parse(handle).unwrap(),
+            password_hash: "x".into(),
+            created_at: Timestamp::from_millis(1),
+        })
+        .await
+        .unwrap()
+}
+
+fn text(s: &str) -> MessageContent {
+    MessageContent::new(ContentType::text_plain(), s.as_bytes().to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn duplicate_handle_is_a_conflict() {
+    let (_d, store) = open();
+    user(&store, "alice").await;
+    let again = store
+        .create_user(NewUser {
+            handle: Handle::parse("ALICE").unwrap(),
+            display_name: DisplayName::parse("A").unwrap(),
+            password_hash: "x".into(),
+            created_at: Timestamp::from_millis(1),
+        })
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict { what: "handle" })));
+}
+
+#[tokio::test]
+async fn concurrent_sends_are_numbered_without_gaps_and_idempotent() {
+    let (_d, store) = open();
+    let (a, b) = (user(&store, "alice").await, user(&store, "bob").await);
+    let conv = store
+        .create_conversation(NewConversation {
+            kind: ConversationKind::Direct,
+            title: None,
+            creator_id: a.id,
+            other_members: vec![b.id],
+            created_at: Timestamp::from_millis(2),
+        })
+        .await
+        .unwrap()
+        .value;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let key = IdempotencyKey::parse(&format!("k{}", i % 100)).unwrap();
+            store
+                .send_message(
+                    NewMessage {
+                        conversation_id: conv.id,
+                        sender_id: a.id,
+                        content: text("hi"),
+                        idempotency_key: Some(key),
+                        created_at: Timestamp::from_millis(3),
+                    },
+                    |_| Ok::<(), ()>(()),
+                )
+                .await
+                .unwrap()
+                .unwrap()
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        if t.await.unwrap().created {
+            created += 1;
+        }
+    }
+    assert_eq!(created, 100, "each key creates exactly one message");
+    let page = store.messages(conv.id, PageRequest::new(None, None, Some(100)).unwrap()).await.unwrap();
+    assert_eq!(page.items.len(), 100);
+    assert!(!page.has_more);
+    // Bob's stream: 1 conversation event + 100 messages, numbered 1..=101.
+    let events = store.events_since(b.id, EventSeq(0), 1000).await.unwrap();
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq.0).collect();
+    assert_eq!(seqs, (1..=101).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn deleted_message_content_is_gone_from_the_file() {
+    let (dir, store) = open();
+    let (a, b) = (user(&store, "alice").await, user(&store, "bob").await);
+    let conv = store
+        .create_conversation(NewConversation {
+            kind: ConversationKind::Direct,
+            title: None,
+            creator_id: a.id,
+            other_members: vec![b.id],
+            created_at: Timestamp::from_millis(2),
+        })
+        .await
+        .unwrap()
+        .value;
+    let secret = "the-launch-code-is-4242-zulu";
+    let sent = store
+        .send_message(
+            NewMessage {
+                conversation_id: conv.id,
+                sender_id: a.id,
+                content: text(secret),
+                idempotency_key: None,
+                created_at: Timestamp::from_millis(3),
+            },
+            |_| Ok::<(), ()>(()),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .value;
+    let (tombstone, _) = store.delete_message(sent.id, Timestamp::from_millis(4)).await.unwrap();
+    assert!(tombstone.content.is_none());
+    // The next write's commit runs after the erasure's checkpoint; then read every file.
+    store.revoke_session(a.id, clearline_domain::SessionId::from_raw(1), Timestamp::from_millis(5)).await.unwrap();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "secret found on disk");
+    }
+}
