@@ -1,0 +1,229 @@
+//! Accounts and sessions: sign-up, sign-in with argon2id, bearer session tokens, listing and
+//! revoking sessions, and turning a token into a [`Principal`].
+
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use clearline_domain::{DisplayName, Handle, Password, SessionId, Timestamp, User, UserId};
+use clearline_store::{NewSession, NewUser, SessionRecord, Store, StoreError};
+
+use crate::{App, CoreError, SessionToken};
+
+/// The person a request acts for, after their token was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    /// Who.
+    pub user_id: UserId,
+    /// Through which session.
+    pub session_id: SessionId,
+}
+
+/// The result of signing up or in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The person.
+    pub user: User,
+    /// The new session's token, shown once.
+    pub token: SessionToken,
+    /// When the session expires.
+    pub expires_at: Timestamp,
+}
+
+/// A session as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    /// Its id.
+    pub id: SessionId,
+    /// The client that opened it.
+    pub user_agent: Option<String>,
+    /// When it was opened.
+    pub created_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Timestamp,
+    /// Whether it is the session making this request.
+    pub current: bool,
+}
+
+#[derive(Clone, Copy)]
+struct CachedSession {
+    user_id: UserId,
+    secret_hash: [u8; 32],
+    expires_at: Timestamp,
+    checked_at: Timestamp,
+}
+
+/// Verified sessions kept in memory so each request does not read the store. Bounded; an
+/// entry is re-read after `session_cache_ms`, and dropped at once on revocation.
+#[derive(Default)]
+pub(crate) struct SessionCache(RwLock<HashMap<SessionId, CachedSession>>);
+
+const SESSION_CACHE_MAX: usize = 100_000;
+
+impl SessionCache {
+    fn get(&self, id: SessionId) -> Option<CachedSession> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner).get(&id).copied()
+    }
+
+    fn put(&self, id: SessionId, entry: CachedSession) {
+        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= SESSION_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(id, entry);
+    }
+
+    fn forget(&self, id: SessionId) {
+        self.0.write().unwrap_or_else(PoisonError::into_inner).remove(&id);
+    }
+}
+
+/// A hash verified when the handle does not exist, so a wrong handle costs as much as a wrong
+/// password and timing does not reveal which handles exist.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1r4wDl5BOn+xyHdOaG2ZAgmj3PZpbXqQ55AGk+6MHq0";
+
+async fn hash_password(password: Password) -> Result<String, CoreError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|_| CoreError::Hashing)
+    })
+    .await
+    .map_err(|_| CoreError::Hashing)?
+}
+
+async fn verify_password(password: Password, hash: String) -> Result<bool, CoreError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash).map_err(|_| CoreError::Hashing)?;
+        Ok(Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok())
+    })
+    .await
+    .map_err(|_| CoreError::Hashing)?
+}
+
+fn user_agent(raw: Option<&str>) -> Option<String> {
+    raw.map(|ua| ua.chars().filter(|c| !c.is_control()).take(256).collect())
+}
+
+impl<S: Store> App<S> {
+    /// Creates an account and signs it in.
+    pub async fn sign_up(
+        &self,
+        handle: Handle,
+        display_name: DisplayName,
+        password: Password,
+        client: Option<&str>,
+    ) -> Result<SignedIn, CoreError> {
+        let password_hash = hash_password(password).await?;
+        let new = NewUser { handle, display_name, password_hash, created_at: self.clock.now() };
+        let user = self.store.create_user(new).await.map_err(|e| match e {
+            StoreError::Conflict { .. } => CoreError::HandleTaken,
+            other => CoreError::from(other),
+        })?;
+        self.open_session(user, client).await
+    }
+
+    /// Checks a handle and password and opens a session.
+    pub async fn sign_in(&self, handle: Handle, password: Password, client: Option<&str>) -> Result<SignedIn, CoreError> {
+        let Some(creds) = self.store.credentials(handle).await? else {
+            verify_password(password, DUMMY_HASH.to_owned()).await?;
+            return Err(CoreError::InvalidCredentials);
+        };
+        if !verify_password(password, creds.password_hash).await? {
+            return Err(CoreError::InvalidCredentials);
+        }
+        self.open_session(creds.user, client).await
+    }
+
+    async fn open_session(&self, user: User, client: Option<&str>) -> Result<SignedIn, CoreError> {
+        let secret = SessionToken::random_secret();
+        let now = self.clock.now();
+        let expires_at = now.plus_millis(self.settings.session_ttl_ms);
+        let id = self
+            .store
+            .create_session(NewSession {
+                user_id: user.id,
+                secret_hash: SessionToken::hash_secret(&secret),
+                user_agent: user_agent(client),
+                created_at: now,
+                expires_at,
+            })
+            .await?;
+        Ok(SignedIn { user, token: SessionToken::new(id, secret), expires_at })
+    }
+
+    /// Turns a bearer token into the person it acts for.
+    pub async fn authenticate(&self, token: &SessionToken) -> Result<Principal, CoreError> {
+        let now = self.clock.now();
+        let id = token.session();
+        let cached = match self.sessions.get(id) {
+            Some(c) if now.millis() - c.checked_at.millis() < self.settings.session_cache_ms => c,
+            _ => {
+                let Some(rec) = self.store.session(id).await? else {
+                    self.sessions.forget(id);
+                    return Err(CoreError::Unauthenticated);
+                };
+                let entry = CachedSession {
+                    user_id: rec.user_id,
+                    secret_hash: rec.secret_hash,
+                    expires_at: rec.expires_at,
+                    checked_at: now,
+                };
+                self.sessions.put(id, entry);
+                entry
+            }
+        };
+        if !token.matches(&cached.secret_hash) || cached.expires_at <= now {
+            return Err(CoreError::Unauthenticated);
+        }
+        Ok(Principal { user_id: cached.user_id, session_id: id })
+    }
+
+    /// The person's live sessions, newest first.
+    pub async fn sessions(&self, me: Principal) -> Result<Vec<SessionView>, CoreError> {
+        let records: Vec<SessionRecord> = self.store.sessions_of(me.user_id, self.clock.now()).await?;
+        Ok(records
+            .into_iter()
+            .map(|r| SessionView {
+                id: r.id,
+                user_agent: r.user_agent,
+                created_at: r.created_at,
+                expires_at: r.expires_at,
+                current: r.id == me.session_id,
+            })
+            .collect())
+    }
+
+    /// Revokes one of the person's sessions (signing out when it is the current one).
+    pub async fn revoke_session(&self, me: Principal, id: SessionId) -> Result<(), CoreError> {
+        let revoked = self.store.revoke_session(me.user_id, id, self.clock.now()).await?;
+        self.sessions.forget(id);
+        if revoked { Ok(()) } else { Err(CoreError::NotFound { what: "session" }) }
+    }
+
+    /// People by id (those that exist).
+    pub async fn users(&self, ids: Vec<UserId>) -> Result<Vec<User>, CoreError> {
+        Ok(self.store.users(ids).await?)
+    }
+
+    /// One person, or `NotFound`.
+    pub async fn user(&self, id: UserId) -> Result<User, CoreError> {
+        self.store.users(vec![id]).await?.pop().ok_or(CoreError::NotFound { what: "user" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dummy_hash_is_a_valid_argon2id_hash() {
+        let parsed = PasswordHash::new(DUMMY_HASH);
+        assert!(parsed.is_ok());
+        assert_eq!(parsed.map(|p| p.algorithm.as_str().to_owned()).ok().as_deref(), Some("argon2id"));
+    }
+}

@@ -1,0 +1,71 @@
+//! Why a use case was refused. The server maps each variant to one HTTP status and one stable
+//! problem type; nothing else decides what a caller is told.
+
+use clearline_domain::ValidationError;
+use clearline_store::StoreError;
+
+/// The outcome of a refused call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// The input broke a domain rule.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// No valid session: the token is missing, malformed, unknown, revoked or expired.
+    #[error("a valid session token is required")]
+    Unauthenticated,
+    /// Sign-in failed: unknown handle or wrong password (never says which).
+    #[error("handle or password is wrong")]
+    InvalidCredentials,
+    /// The handle is taken.
+    #[error("that handle is taken")]
+    HandleTaken,
+    /// The thing does not exist, or the caller may not know it exists.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+    },
+    /// The action needs the two people to be friends.
+    #[error("you can only do this with friends")]
+    NotFriends,
+    /// One of the two people blocked the other.
+    #[error("this person is not available")]
+    Blocked,
+    /// The caller is a member but not allowed to do this.
+    #[error("not allowed: {reason}")]
+    Forbidden {
+        /// What rule refused it.
+        reason: &'static str,
+    },
+    /// The request conflicts with the current state.
+    #[error("conflict: {reason}")]
+    Conflict {
+        /// What conflicts.
+        reason: &'static str,
+    },
+    /// The idempotency key was already used for a different message.
+    #[error("this idempotency key was already used for a different message")]
+    IdempotencyKeyReused,
+    /// The request is well-formed but makes no sense for this target.
+    #[error("unprocessable: {reason}")]
+    Unprocessable {
+        /// Why.
+        reason: &'static str,
+    },
+    /// Storage failed; the caller gets a bare 5xx, the cause is logged.
+    #[error("storage failure: {0}")]
+    Store(#[source] StoreError),
+    /// Password hashing failed (a bug or resource exhaustion).
+    #[error("password hashing failed")]
+    Hashing,
+}
+
+impl From<StoreError> for CoreError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what } => Self::NotFound { what },
+            other => Self::Store(other),
+        }
+    }
+}
