@@ -5,8 +5,8 @@ use clearline_domain::ValidationError;
 use clearline_store::StoreError;
 
 /// The outcome of a refused call.
+/// Matched exhaustively by the server (no `non_exhaustive`), so a new variant must be mapped.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum CoreError {
     /// The input broke a domain rule.
     #[error(transparent)]

@@ -1,1 +1,25 @@
-//! stub
+//! Clearline's HTTP server: the axum routers of the client API, realtime WebSocket, operations
+//! endpoints and OpenAPI document, the one mapping of errors to RFC 9457 problems, metrics, and
+//! starting and stopping. Handlers only extract, call the services in `clearline-core`, convert.
+//!
+//! # Layout
+//! - [`config`]: [`Config`], everything `serve` can be told, with defaults.
+//! - [`serve`]: [`start`] a server in the background, [`serve_until`] a signal.
+//! - [`routes`]: the URL map (one file per URL family) and the OpenAPI document built from it.
+//! - [`error`]: [`error::ApiError`], the single mapping to problem responses.
+//! - [`extract`]: bearer authentication and body/query/header extractors.
+//! - [`metrics`]: Prometheus metrics and the request-tracking middleware.
+//! - [`state`]: [`AppState`], what handlers share.
+
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod routes;
+pub mod serve;
+pub mod state;
+
+pub use config::Config;
+pub use routes::router;
+pub use serve::{build_state, serve_until, start, Running, ServeError, DATABASE_FILE};
+pub use state::AppState;

@@ -1,0 +1,94 @@
+//! The server's configuration: one struct, every field documented, with defaults. The CLI
+//! layers a TOML file, `CLEARLINE_*` environment variables and flags over these defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clearline_store::Synchronous;
+use serde::{Deserialize, Serialize};
+
+/// Everything `clearline serve` can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port. Env `CLEARLINE_LISTEN`.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database and other state. Env `CLEARLINE_DATA_DIR`.
+    pub data_dir: PathBuf,
+    /// Logging.
+    pub log: LogConfig,
+    /// Storage.
+    pub storage: StorageConfig,
+    /// Sessions.
+    pub sessions: SessionConfig,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `clearline=debug,info`. Env `CLEARLINE_LOG__FILTER`.
+    pub filter: String,
+    /// `text` or `json`. Env `CLEARLINE_LOG__FORMAT`.
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Storage settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// `full` (fsync every commit; survives power loss) or `normal` (survives a process crash).
+    pub synchronous: Synchronous,
+    /// Reader threads, each with its own SQLite connection.
+    pub readers: usize,
+    /// Most writes committed together in one transaction.
+    pub max_batch: usize,
+}
+
+/// Session settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Days a session lasts after sign-in.
+    pub ttl_days: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./clearline-data"),
+            log: LogConfig::default(),
+            storage: StorageConfig::default(),
+            sessions: SessionConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { filter: "info".to_owned(), format: LogFormat::Text }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { synchronous: Synchronous::Full, readers: 4, max_batch: 512 }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { ttl_days: 30 }
+    }
+}

@@ -1,0 +1,114 @@
+//! The one mapping from errors to HTTP: every [`CoreError`] and every request rejection becomes
+//! an RFC 9457 `application/problem+json` response with a stable code. 5xx bodies say nothing
+//! about the cause; it is logged inside the request's span.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use clearline_api_types::problem::PROBLEM_JSON;
+use clearline_api_types::{ErrorCode, Problem};
+use clearline_core::CoreError;
+use clearline_domain::ValidationError;
+
+/// An error on its way to becoming a problem response.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A refused use case.
+    Core(CoreError),
+    /// The body or query could not be read as the expected JSON or form.
+    Malformed(String),
+    /// The body was over the limit.
+    TooLarge,
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        Self::Core(CoreError::Validation(e))
+    }
+}
+
+impl ApiError {
+    /// `NotFound` for ids in paths: a malformed id names nothing that exists.
+    pub fn not_found(what: &'static str) -> Self {
+        Self::Core(CoreError::NotFound { what })
+    }
+
+    fn parts(&self) -> (StatusCode, ErrorCode, String) {
+        use StatusCode as S;
+        match self {
+            Self::Malformed(detail) => (S::BAD_REQUEST, ErrorCode::MalformedRequest, detail.clone()),
+            Self::TooLarge => (
+                S::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!("request bodies are limited to {} bytes", crate::routes::BODY_LIMIT),
+            ),
+            Self::Core(e) => match e {
+                CoreError::Validation(v) => (S::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, v.to_string()),
+                CoreError::Unauthenticated => (S::UNAUTHORIZED, ErrorCode::Unauthenticated, e.to_string()),
+                CoreError::InvalidCredentials => (S::UNAUTHORIZED, ErrorCode::InvalidCredentials, e.to_string()),
+                CoreError::HandleTaken => (S::CONFLICT, ErrorCode::HandleTaken, e.to_string()),
+                CoreError::NotFound { .. } => (S::NOT_FOUND, ErrorCode::NotFound, e.to_string()),
+                CoreError::NotFriends => (S::FORBIDDEN, ErrorCode::NotFriends, e.to_string()),
+                CoreError::Blocked => (S::FORBIDDEN, ErrorCode::Blocked, e.to_string()),
+                CoreError::Forbidden { .. } => (S::FORBIDDEN, ErrorCode::Forbidden, e.to_string()),
+                CoreError::Conflict { .. } => (S::CONFLICT, ErrorCode::Conflict, e.to_string()),
+                CoreError::IdempotencyKeyReused => (S::CONFLICT, ErrorCode::IdempotencyKeyReused, e.to_string()),
+                CoreError::Unprocessable { .. } => (S::UNPROCESSABLE_ENTITY, ErrorCode::Unprocessable, e.to_string()),
+                CoreError::Store(clearline_store::StoreError::Closed) => {
+                    (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "the server is shutting down".to_owned())
+                }
+                CoreError::Store(_) | CoreError::Hashing => {
+                    (S::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error".to_owned())
+                }
+            },
+        }
+    }
+}
+
+fn title(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::MalformedRequest => "Malformed request",
+        ErrorCode::ValidationFailed => "Validation failed",
+        ErrorCode::PayloadTooLarge => "Payload too large",
+        ErrorCode::Unauthenticated => "Authentication required",
+        ErrorCode::InvalidCredentials => "Invalid credentials",
+        ErrorCode::HandleTaken => "Handle taken",
+        ErrorCode::NotFound => "Not found",
+        ErrorCode::NotFriends => "Not friends",
+        ErrorCode::Blocked => "Blocked",
+        ErrorCode::Forbidden => "Forbidden",
+        ErrorCode::Conflict => "Conflict",
+        ErrorCode::IdempotencyKeyReused => "Idempotency key reused",
+        ErrorCode::Unprocessable => "Unprocessable",
+        ErrorCode::Internal => "Internal error",
+        ErrorCode::Unavailable => "Unavailable",
+    }
+}
+
+/// Renders a problem response.
+pub fn problem_response(status: StatusCode, code: ErrorCode, detail: String) -> Response {
+    let body = Problem { type_uri: code.type_uri(), title: title(code).to_owned(), status: status.as_u16(), detail: Some(detail), code };
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    res
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, detail) = self.parts();
+        if status.is_server_error() {
+            if let Self::Core(e) = &self {
+                tracing::error!(error = %e, "request failed");
+            }
+        }
+        problem_response(status, code, detail)
+    }
+}

@@ -1,0 +1,111 @@
+//! `/v1/conversations`: my inbox, creating direct conversations and groups, members.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use clearline_api_types::{
+    AddMembersRequest, ConversationResponse, CreateConversationRequest, InboxItem, InboxPage, InboxQuery, Problem,
+};
+use clearline_domain::{ConversationId, GroupTitle, Timestamp, UserId, ValidationError, MAX_PAGE_LIMIT};
+use clearline_store::ActivityCursor;
+
+use crate::error::ApiError;
+use crate::extract::{field_id, path_id, ApiJson, ApiQuery, Auth};
+use crate::state::AppState;
+
+fn parse_cursor(raw: &str) -> Result<ActivityCursor, ApiError> {
+    let (at, id) = raw.split_once('.').ok_or(ValidationError::PageCursor)?;
+    let at: i64 = at.parse().map_err(|_| ValidationError::PageCursor)?;
+    Ok(ActivityCursor { last_activity_at: Timestamp::from_millis(at), id: id.parse()? })
+}
+
+fn ids(raw: &[String]) -> Result<Vec<UserId>, ApiError> {
+    raw.iter().map(|r| field_id(r)).collect()
+}
+
+/// GET /v1/conversations: my conversations, most recently active first.
+#[utoipa::path(get, path = "/v1/conversations", tag = "conversations", security(("session" = [])),
+    params(InboxQuery), responses((status = 200, body = InboxPage), (status = 422, body = Problem)))]
+pub async fn inbox(State(s): State<AppState>, Auth(me): Auth, ApiQuery(q): ApiQuery<InboxQuery>) -> Result<Json<InboxPage>, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
+        return Err(ValidationError::PageLimit.into());
+    }
+    let before = q.before.as_deref().map(parse_cursor).transpose()?;
+    let page = s.app.inbox(me, before, limit).await?;
+    let next = if page.has_more {
+        page.items.last().map(|i| format!("{}.{}", i.conversation.last_activity_at.millis(), i.conversation.id))
+    } else {
+        None
+    };
+    let items = page
+        .items
+        .iter()
+        .map(|i| InboxItem {
+            conversation: (&i.conversation).into(),
+            last_message: i.last_message.as_ref().map(Into::into),
+            unread_count: i.unread_count,
+        })
+        .collect();
+    Ok(Json(InboxPage { items, next }))
+}
+
+/// POST /v1/conversations: open the direct conversation with a friend (200 if it existed),
+/// or create a group of friends.
+#[utoipa::path(post, path = "/v1/conversations", tag = "conversations", security(("session" = [])),
+    request_body = CreateConversationRequest,
+    responses((status = 201, body = ConversationResponse), (status = 200, body = ConversationResponse),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    ApiJson(req): ApiJson<CreateConversationRequest>,
+) -> Result<(StatusCode, Json<ConversationResponse>), ApiError> {
+    match req {
+        CreateConversationRequest::Direct { user_id } => {
+            let created = s.app.open_direct(me, field_id(&user_id)?).await?;
+            let status = if created.created { StatusCode::CREATED } else { StatusCode::OK };
+            Ok((status, Json((&created.value).into())))
+        }
+        CreateConversationRequest::Group { title, member_ids } => {
+            let conv = s.app.create_group(me, GroupTitle::parse(&title)?, ids(&member_ids)?).await?;
+            Ok((StatusCode::CREATED, Json((&conv).into())))
+        }
+    }
+}
+
+/// GET /v1/conversations/{id}: one of my conversations.
+#[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", security(("session" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = ConversationResponse), (status = 404, body = Problem)))]
+pub async fn get(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<Json<ConversationResponse>, ApiError> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    Ok(Json((&s.app.conversation(me, id).await?).into()))
+}
+
+/// POST /v1/conversations/{id}/members: add friends to a group I created.
+#[utoipa::path(post, path = "/v1/conversations/{id}/members", tag = "conversations", security(("session" = [])),
+    params(("id" = String, Path)), request_body = AddMembersRequest,
+    responses((status = 200, body = ConversationResponse), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn add_members(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AddMembersRequest>,
+) -> Result<Json<ConversationResponse>, ApiError> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    Ok(Json((&s.app.add_members(me, id, ids(&req.user_ids)?).await?).into()))
+}
+
+/// DELETE /v1/conversations/{id}/members/{user_id}: leave a group, or remove a member of mine.
+#[utoipa::path(delete, path = "/v1/conversations/{id}/members/{user_id}", tag = "conversations",
+    security(("session" = [])), params(("id" = String, Path), ("user_id" = String, Path)),
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_member(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id: ConversationId = path_id(&id, "conversation")?;
+    s.app.remove_member(me, id, path_id(&user, "member")?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,130 @@
+//! `GET /v1/events`: the realtime WebSocket. Each text frame is one [`EventEnvelope`] of the
+//! signed-in person's stream. With `since=N` the server first replays every event after N
+//! from the store, then streams live ones; a client that reconnects with the last `seq` it
+//! saw gets everything it missed and nothing twice.
+//!
+//! Live events come from the in-process hub. If one arrives ahead of the next expected number
+//! (another write committed first but was announced later), the gap is filled from the store
+//! before it is sent. A connection that falls too far behind is closed with code 4000; the
+//! client reconnects with `since`.
+
+use std::time::Duration;
+
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use clearline_api_types::{EventEnvelope, EventsQuery, Problem};
+use clearline_core::messaging::MAX_REPLAY;
+use clearline_domain::{Event, EventSeq, UserId};
+
+use crate::error::ApiError;
+use crate::extract::{authenticate, bearer, ApiQuery};
+use crate::state::AppState;
+
+/// How often an idle connection is pinged.
+const PING_EVERY: Duration = Duration::from_secs(30);
+/// Close code telling the client it fell behind and must resume with `since`.
+const CLOSE_RESUME: u16 = 4000;
+
+/// GET /v1/events: upgrade to a WebSocket carrying my events.
+#[utoipa::path(get, path = "/v1/events", tag = "events", security(("session" = [])), params(EventsQuery),
+    responses((status = 101, description = "WebSocket of EventEnvelope text frames", body = EventEnvelope),
+              (status = 400, body = Problem), (status = 401, body = Problem)))]
+pub async fn events(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<EventsQuery>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let token = bearer(&headers).or(q.access_token.as_deref());
+    let me = authenticate(&s, token).await?;
+    let upgrade = upgrade.map_err(|_| ApiError::Malformed("this endpoint needs a WebSocket upgrade".to_owned()))?;
+    let since = q.since.map(|n| EventSeq(n.max(0)));
+    Ok(upgrade
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| connection(s, me.user_id, since, socket)))
+}
+
+enum Stop {
+    ClientGone,
+    FellBehind,
+    Failed,
+}
+
+async fn send(socket: &mut WebSocket, event: &Event) -> Result<(), Stop> {
+    let text = serde_json::to_string(&EventEnvelope::from(event)).map_err(|_| Stop::Failed)?;
+    socket.send(Message::Text(text.into())).await.map_err(|_| Stop::ClientGone)
+}
+
+/// Sends every stored event after `*last`, advancing it.
+async fn replay(s: &AppState, user: UserId, last: &mut EventSeq, socket: &mut WebSocket) -> Result<(), Stop> {
+    loop {
+        let batch = s.app.events_since(user, *last, MAX_REPLAY).await.map_err(|_| Stop::Failed)?;
+        for event in &batch {
+            send(socket, event).await?;
+            *last = event.seq;
+        }
+        if batch.len() < MAX_REPLAY as usize {
+            return Ok(());
+        }
+    }
+}
+
+async fn connection(s: AppState, user: UserId, since: Option<EventSeq>, mut socket: WebSocket) {
+    s.metrics.websockets.inc();
+    // Subscribe before reading the store, so no event falls between the two.
+    let mut live = s.app.hub().subscribe(user);
+    let stop = run(&s, user, since, &mut live, &mut socket).await;
+    drop(live);
+    if let Err(stop) = stop {
+        let (code, reason) = match stop {
+            Stop::FellBehind => (CLOSE_RESUME, "fell behind; reconnect with since"),
+            Stop::Failed => (1011, "server error"),
+            Stop::ClientGone => (1000, ""),
+        };
+        let frame = CloseFrame { code, reason: reason.into() };
+        let _ = socket.send(Message::Close(Some(frame))).await;
+    }
+    s.metrics.websockets.dec();
+}
+
+async fn run(
+    s: &AppState,
+    user: UserId,
+    since: Option<EventSeq>,
+    live: &mut clearline_core::Subscription,
+    socket: &mut WebSocket,
+) -> Result<(), Stop> {
+    let mut last = match since {
+        Some(n) => n,
+        None => s.app.last_event_seq(user).await.map_err(|_| Stop::Failed)?,
+    };
+    replay(s, user, &mut last, socket).await?;
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            event = live.next() => {
+                let Some(event) = event else { return Err(Stop::FellBehind) };
+                if event.seq.0 > last.0 + 1 {
+                    replay(s, user, &mut last, socket).await?;
+                }
+                if event.seq.0 == last.0 + 1 {
+                    send(socket, &event).await?;
+                    last = event.seq;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                socket.send(Message::Ping(Default::default())).await.map_err(|_| Stop::ClientGone)?;
+            }
+        }
+    }
+}

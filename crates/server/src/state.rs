@@ -1,0 +1,17 @@
+//! The state every handler shares.
+
+use std::sync::Arc;
+
+use clearline_core::App;
+use clearline_store::DefaultStore;
+
+use crate::metrics::Metrics;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The services.
+    pub app: Arc<App<DefaultStore>>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+}
