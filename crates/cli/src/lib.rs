@@ -1,0 +1,123 @@
+//! The `clearline` command: `serve` and `demo` (later: `admin`, `report`, `log verify`).
+//! Parses flags, loads the configuration once, sets up logging and the runtime, and calls the
+//! server library.
+//!
+//! # Layout
+//! - [`config`]: the one configuration loader (defaults → TOML → `CLEARLINE_*` env → flags).
+//! - [`demo`]: the demo world seeded by `clearline demo`.
+
+pub mod config;
+pub mod demo;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use clearline_server::config::LogFormat;
+use clearline_server::Config;
+
+/// Clearline: a messaging platform whose partner API people can trust.
+#[derive(Debug, Parser)]
+#[command(name = "clearline", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the server on a fresh data dir filled with a small demo world.
+    Demo(ServeArgs),
+}
+
+/// Flags shared by `serve` and `demo`; they override the file and the environment.
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// A TOML configuration file (see config.example.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (port 0 picks a free port) [env: CLEARLINE_LISTEN].
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Data directory [env: CLEARLINE_DATA_DIR].
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Runs the command line; the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clearline: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let (args, demo) = match cli.command {
+        Command::Serve(a) => (a, false),
+        Command::Demo(a) => (a, true),
+    };
+    let mut config = config::load(&args)?;
+    if demo && args.data_dir.is_none() {
+        config.data_dir = std::env::temp_dir().join(format!("clearline-demo-{}", std::process::id()));
+    }
+    init_logging(&config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        if demo {
+            demo::prepare_dir(&config.data_dir)?;
+        }
+        let running = clearline_server::start(&config).await?;
+        let url = format!("http://{}", running.addr);
+        if demo {
+            let people = demo::seed(&running.state.app).await?;
+            demo::print_welcome(&url, &config.data_dir, &people);
+        }
+        println!("listening on {url}");
+        std::io::stdout().flush()?;
+        clearline_server::serve_until(running, shutdown_signal()).await?;
+        Ok(())
+    })
+}
+
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
+        .map_err(|e| anyhow::anyhow!("bad log filter {:?}: {e}", config.log.filter))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log.format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
