@@ -2,9 +2,9 @@
 //! built-in defaults → the TOML file given with `--config` → `CLEARLINE_*` environment
 //! variables (nested keys with `__`, e.g. `CLEARLINE_STORAGE__SYNCHRONOUS=normal`) → flags.
 
-use figment::providers::{Env, Format, Serialized, Toml};
-use figment::Figment;
 use clearline_server::Config;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::Serialize;
 
 use crate::ServeArgs;
@@ -31,9 +31,45 @@ pub fn load(args: &ServeArgs) -> anyhow::Result<Config> {
         figment = figment.merge(Toml::file(path));
     }
     let env = Env::prefixed("CLEARLINE_")
-        .filter(|key| ENV_KEYS.iter().any(|k| key.as_str().starts_with(k)))
+        .filter(|key| ENV_KEYS.iter().any(|k| key.as_str().to_ascii_lowercase().starts_with(k)))
         .split("__");
     let flags = Flags { listen: args.listen, data_dir: args.data_dir.clone() };
     let config = figment.merge(env).merge(Serialized::defaults(flags)).extract()?;
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../../../config.example.toml");
+
+    fn keys(value: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+        if let toml::Value::Table(t) = value {
+            for (k, v) in t {
+                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                out.push(path.clone());
+                keys(v, &path, out);
+            }
+        }
+    }
+
+    #[test]
+    fn example_config_documents_every_field_with_its_default() {
+        let parsed: Config = Figment::new().merge(Toml::string(EXAMPLE)).extract().unwrap();
+        assert_eq!(parsed, Config::default());
+        let (mut documented, mut actual) = (Vec::new(), Vec::new());
+        keys(&toml::from_str::<toml::Value>(EXAMPLE).unwrap(), "", &mut documented);
+        keys(&toml::Value::try_from(Config::default()).unwrap(), "", &mut actual);
+        documented.sort();
+        actual.sort();
+        assert_eq!(documented, actual);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let bad = Figment::new().merge(Toml::string("listne = \"127.0.0.1:1\"")).extract::<Config>();
+        assert!(bad.is_err());
+    }
 }

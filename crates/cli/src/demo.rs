@@ -56,7 +56,12 @@ pub async fn seed<S: Store>(app: &App<S>) -> anyhow::Result<Vec<(String, UserId)
     let mut p = Vec::new();
     for (handle, name) in PEOPLE {
         let signed = app
-            .sign_up(Handle::parse(handle)?, DisplayName::parse(name)?, Password::parse(DEMO_PASSWORD.to_owned())?, Some("demo"))
+            .sign_up(
+                Handle::parse(handle)?,
+                DisplayName::parse(name)?,
+                Password::parse(DEMO_PASSWORD.to_owned())?,
+                Some("demo"),
+            )
             .await?;
         p.push(Principal { user_id: signed.user.id, session_id: signed.token.session() });
     }
@@ -69,33 +74,41 @@ pub async fn seed<S: Store>(app: &App<S>) -> anyhow::Result<Vec<(String, UserId)
     app.send_friend_request(erin, alice.user_id).await?;
 
     let ab = app.open_direct(alice, bob.user_id).await?.value.id;
-    chat(app, ab, &[
-        (alice, "Have you started the new season of Night Harbour?"),
-        (bob, "Two episodes in. The lighthouse scene!"),
-        (alice, "No spoilers, I'm on episode one"),
-        (bob, "My lips are sealed"),
-        (alice, "Watching the rest tonight"),
-        (bob, "Tell me when you get to episode four"),
-    ])
+    chat(
+        app,
+        ab,
+        &[
+            (alice, "Have you started the new season of Night Harbour?"),
+            (bob, "Two episodes in. The lighthouse scene!"),
+            (alice, "No spoilers, I'm on episode one"),
+            (bob, "My lips are sealed"),
+            (alice, "Watching the rest tonight"),
+            (bob, "Tell me when you get to episode four"),
+        ],
+    )
     .await?;
     let ac = app.open_direct(alice, carol.user_id).await?.value.id;
-    chat(app, ac, &[(carol, "Lunch on Thursday?"), (alice, "Yes! The usual place at noon"), (carol, "See you there")]).await?;
+    chat(app, ac, &[(carol, "Lunch on Thursday?"), (alice, "Yes! The usual place at noon"), (carol, "See you there")])
+        .await?;
     let cd = app.open_direct(carol, dave.user_id).await?.value.id;
     chat(app, cd, &[(dave, "Did you get the tickets?"), (carol, "Two, row F")]).await?;
 
-    let group = app
-        .create_group(alice, GroupTitle::parse("Movie night")?, vec![bob.user_id, carol.user_id])
-        .await?
-        .id;
-    chat(app, group, &[
-        (alice, "Friday movie night at mine?"),
-        (carol, "I'm in. I'll bring snacks"),
-        (bob, "Count me in. Comedy or thriller?"),
-        (alice, "Thriller, we did comedy last time"),
-    ])
+    let group = app.create_group(alice, GroupTitle::parse("Movie night")?, vec![bob.user_id, carol.user_id]).await?.id;
+    chat(
+        app,
+        group,
+        &[
+            (alice, "Friday movie night at mine?"),
+            (carol, "I'm in. I'll bring snacks"),
+            (bob, "Count me in. Comedy or thriller?"),
+            (alice, "Thriller, we did comedy last time"),
+        ],
+    )
     .await?;
     // Bob has read the group; Alice has not read Bob's latest direct messages.
-    if let Some(last) = app.messages(bob, group, clearline_domain::PageRequest::new(None, None, Some(1))?).await?.items.first() {
+    if let Some(last) =
+        app.messages(bob, group, clearline_domain::PageRequest::new(None, None, Some(1))?).await?.items.first()
+    {
         app.mark_read(bob, group, last.id).await?;
     }
     Ok(PEOPLE.iter().map(|(h, _)| (*h).to_owned()).zip(p.iter().map(|x| x.user_id)).collect())
@@ -108,5 +121,7 @@ pub fn print_welcome(url: &str, dir: &Path, people: &[(String, UserId)]) {
     for (handle, id) in people {
         println!("  {handle:<6} {id}");
     }
-    println!("Try: curl -s {url}/v1/sessions -H 'content-type: application/json' -d '{{\"handle\":\"alice\",\"password\":\"{DEMO_PASSWORD}\"}}'");
+    println!(
+        "Try: curl -s {url}/v1/sessions -H 'content-type: application/json' -d '{{\"handle\":\"alice\",\"password\":\"{DEMO_PASSWORD}\"}}'"
+    );
 }

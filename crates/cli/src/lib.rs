@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use clearline_server::config::LogFormat;
 use clearline_server::Config;
+use clearline_server::config::LogFormat;
 
 /// Clearline: a messaging platform whose partner API people can trust.
 #[derive(Debug, Parser)]

@@ -9,12 +9,12 @@
 pub mod events;
 
 use clearline_api_types::*;
-use reqwest::{Method, RequestBuilder, StatusCode};
-use serde::de::DeserializeOwned;
+use reqwest::{RequestBuilder, StatusCode};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 pub use events::EventStream;
-pub use reqwest::StatusCode as Status;
+pub use reqwest::{Method, StatusCode as Status};
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
@@ -129,7 +129,8 @@ impl Client {
 
     /// POST /v1/accounts.
     pub async fn sign_up(&self, handle: &str, display_name: &str, password: &str) -> Result<SessionCreated> {
-        let body = SignUpRequest { handle: handle.into(), display_name: display_name.into(), password: password.into() };
+        let body =
+            SignUpRequest { handle: handle.into(), display_name: display_name.into(), password: password.into() };
         Ok(self.post("/v1/accounts", &body).await?.1)
     }
 

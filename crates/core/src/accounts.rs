@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use clearline_domain::{DisplayName, Handle, Password, SessionId, Timestamp, User, UserId};
 use clearline_store::{NewSession, NewUser, SessionRecord, Store, StoreError};
 
@@ -128,7 +128,12 @@ impl<S: Store> App<S> {
     }
 
     /// Checks a handle and password and opens a session.
-    pub async fn sign_in(&self, handle: Handle, password: Password, client: Option<&str>) -> Result<SignedIn, CoreError> {
+    pub async fn sign_in(
+        &self,
+        handle: Handle,
+        password: Password,
+        client: Option<&str>,
+    ) -> Result<SignedIn, CoreError> {
         let Some(creds) = self.store.credentials(handle).await? else {
             verify_password(password, DUMMY_HASH.to_owned()).await?;
             return Err(CoreError::InvalidCredentials);

@@ -3,11 +3,11 @@
 //! Rules: a conversation a person is not a member of does not exist for them (`NotFound`, never
 //! `Forbidden`); direct conversations are between friends, one per pair; groups are made of the
 //! creator's friends, only the creator adds or removes, anyone may leave; a direct message needs
-//! no block either way; only the sender deletes a message, and deletion erases its content.
+//! the two to still be friends and no block either way; only the sender deletes a message, and deletion erases its content.
 
 use clearline_domain::{
-    Conversation, ConversationId, ConversationKind, Event, EventSeq, GroupTitle, IdempotencyKey, Message,
-    MessageContent, MessageId, Page, PageRequest, UserId, MAX_GROUP_MEMBERS,
+    Conversation, ConversationId, ConversationKind, Event, EventSeq, GroupTitle, IdempotencyKey, MAX_GROUP_MEMBERS,
+    Message, MessageContent, MessageId, Page, PageRequest, UserId,
 };
 use clearline_store::{ActivityCursor, ConversationSummary, Created, NewConversation, NewMessage, Store};
 
@@ -101,7 +101,12 @@ impl<S: Store> App<S> {
     }
 
     /// Adds my friends to a group I created.
-    pub async fn add_members(&self, me: Principal, id: ConversationId, users: Vec<UserId>) -> Result<Conversation, CoreError> {
+    pub async fn add_members(
+        &self,
+        me: Principal,
+        id: ConversationId,
+        users: Vec<UserId>,
+    ) -> Result<Conversation, CoreError> {
         let conv = self.conversation(me, id).await?;
         if conv.kind != ConversationKind::Group {
             return Err(CoreError::Unprocessable { reason: "only groups take new members" });
@@ -161,6 +166,9 @@ impl<S: Store> App<S> {
                 if ctx.kind != ConversationKind::Group && ctx.blocked_with_a_member {
                     return Err(CoreError::Blocked);
                 }
+                if !ctx.friends_with_others {
+                    return Err(CoreError::NotFriends);
+                }
                 Ok(())
             })
             .await
@@ -180,7 +188,12 @@ impl<S: Store> App<S> {
     }
 
     /// A page of a conversation's messages.
-    pub async fn messages(&self, me: Principal, id: ConversationId, page: PageRequest) -> Result<Page<Message>, CoreError> {
+    pub async fn messages(
+        &self,
+        me: Principal,
+        id: ConversationId,
+        page: PageRequest,
+    ) -> Result<Page<Message>, CoreError> {
         self.conversation(me, id).await?;
         Ok(self.store.messages(id, page).await?)
     }
@@ -194,7 +207,12 @@ impl<S: Store> App<S> {
 
     /// Deletes a message I sent: its content is erased and everyone sees a tombstone.
     /// Deleting an already deleted message of mine returns the tombstone again.
-    pub async fn delete_message(&self, me: Principal, id: ConversationId, message: MessageId) -> Result<Message, CoreError> {
+    pub async fn delete_message(
+        &self,
+        me: Principal,
+        id: ConversationId,
+        message: MessageId,
+    ) -> Result<Message, CoreError> {
         self.conversation(me, id).await?;
         let found = match self.store.message(message).await? {
             Some(m) if m.conversation_id == id => m,
@@ -211,11 +229,9 @@ impl<S: Store> App<S> {
                 self.deliver(deliveries);
                 Ok(tombstone)
             }
-            Err(clearline_store::StoreError::NotFound { .. }) => self
-                .store
-                .message(message)
-                .await?
-                .ok_or(CoreError::NotFound { what: "message" }),
+            Err(clearline_store::StoreError::NotFound { .. }) => {
+                self.store.message(message).await?.ok_or(CoreError::NotFound { what: "message" })
+            }
             Err(e) => Err(e.into()),
         }
     }

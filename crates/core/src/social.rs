@@ -71,12 +71,20 @@ impl<S: Store> App<S> {
 
     /// Declines the request `from` sent me.
     pub async fn decline_friend_request(&self, me: Principal, from: UserId) -> Result<(), CoreError> {
-        if self.store.delete_friend_request(from, me.user_id).await? { Ok(()) } else { Err(CoreError::NotFound { what: "friend request" }) }
+        if self.store.delete_friend_request(from, me.user_id).await? {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound { what: "friend request" })
+        }
     }
 
     /// Withdraws the request I sent `to`.
     pub async fn cancel_friend_request(&self, me: Principal, to: UserId) -> Result<(), CoreError> {
-        if self.store.delete_friend_request(me.user_id, to).await? { Ok(()) } else { Err(CoreError::NotFound { what: "friend request" }) }
+        if self.store.delete_friend_request(me.user_id, to).await? {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound { what: "friend request" })
+        }
     }
 
     /// My pending requests: (received, sent).

@@ -78,10 +78,7 @@ impl<K: IdKind> FromStr for Id<K> {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = ValidationError::Id { kind: K::PREFIX };
-        let digits = s
-            .strip_prefix(K::PREFIX)
-            .and_then(|rest| rest.strip_prefix('_'))
-            .ok_or(err.clone())?;
+        let digits = s.strip_prefix(K::PREFIX).and_then(|rest| rest.strip_prefix('_')).ok_or(err.clone())?;
         if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err);
         }

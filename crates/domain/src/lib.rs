@@ -22,11 +22,11 @@ pub mod social;
 pub mod time;
 pub mod user;
 
-pub use conversation::{Conversation, ConversationKind, GroupTitle, Member, MAX_GROUP_MEMBERS};
+pub use conversation::{Conversation, ConversationKind, GroupTitle, MAX_GROUP_MEMBERS, Member};
 pub use error::ValidationError;
 pub use event::{Event, EventKind, EventSeq};
 pub use id::{ConversationId, Id, IdKind, MessageId, SessionId, UserId};
-pub use message::{Body, ContentType, IdempotencyKey, Message, MessageContent, MAX_BODY_BYTES};
+pub use message::{Body, ContentType, IdempotencyKey, MAX_BODY_BYTES, Message, MessageContent};
 pub use page::{Cursor, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use social::{FriendRequest, Relationship};
 pub use time::Timestamp;

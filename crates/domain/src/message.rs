@@ -21,9 +21,7 @@ impl ContentType {
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let lower = raw.to_ascii_lowercase();
         let token = |s: &str| {
-            !s.is_empty()
-                && s.len() <= 63
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+            !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
         };
         match lower.split_once('/') {
             Some((t, st)) if lower.len() <= 127 && token(t) && token(st) => Ok(Self(lower)),
@@ -163,10 +161,7 @@ mod tests {
     #[test]
     fn text_plain_body_must_be_utf8_but_others_need_not() {
         let bytes = vec![0xff, 0xfe];
-        assert_eq!(
-            MessageContent::new(ContentType::text_plain(), bytes.clone()),
-            Err(ValidationError::BodyNotUtf8)
-        );
+        assert_eq!(MessageContent::new(ContentType::text_plain(), bytes.clone()), Err(ValidationError::BodyNotUtf8));
         let other = ContentType::parse("application/octet-stream");
         assert!(other.and_then(|ct| MessageContent::new(ct, bytes)).is_ok());
     }
@@ -176,10 +171,7 @@ mod tests {
         let ct = ContentType::text_plain();
         assert_eq!(MessageContent::new(ct.clone(), vec![]), Err(ValidationError::BodySize));
         assert!(MessageContent::new(ct.clone(), vec![b'a'; MAX_BODY_BYTES]).is_ok());
-        assert_eq!(
-            MessageContent::new(ct, vec![b'a'; MAX_BODY_BYTES + 1]),
-            Err(ValidationError::BodySize)
-        );
+        assert_eq!(MessageContent::new(ct, vec![b'a'; MAX_BODY_BYTES + 1]), Err(ValidationError::BodySize));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! an RFC 9457 `application/problem+json` response with a stable code. 5xx bodies say nothing
 //! about the cause; it is logged inside the request's span.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use clearline_api_types::problem::PROBLEM_JSON;
 use clearline_api_types::{ErrorCode, Problem};
@@ -92,7 +92,13 @@ fn title(code: ErrorCode) -> &'static str {
 
 /// Renders a problem response.
 pub fn problem_response(status: StatusCode, code: ErrorCode, detail: String) -> Response {
-    let body = Problem { type_uri: code.type_uri(), title: title(code).to_owned(), status: status.as_u16(), detail: Some(detail), code };
+    let body = Problem {
+        type_uri: code.type_uri(),
+        title: title(code).to_owned(),
+        status: status.as_u16(),
+        detail: Some(detail),
+        code,
+    };
     let mut res = (status, axum::Json(body)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     if status == StatusCode::UNAUTHORIZED {
@@ -104,10 +110,8 @@ pub fn problem_response(status: StatusCode, code: ErrorCode, detail: String) -> 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, detail) = self.parts();
-        if status.is_server_error() {
-            if let Self::Core(e) = &self {
-                tracing::error!(error = %e, "request failed");
-            }
+        if let (true, Self::Core(e)) = (status.is_server_error(), &self) {
+            tracing::error!(error = %e, "request failed");
         }
         problem_response(status, code, detail)
     }

@@ -21,5 +21,5 @@ pub mod state;
 
 pub use config::Config;
 pub use routes::router;
-pub use serve::{build_state, serve_until, start, Running, ServeError, DATABASE_FILE};
+pub use serve::{DATABASE_FILE, Running, ServeError, build_state, serve_until, start};
 pub use state::AppState;

@@ -11,7 +11,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::state::AppState;
@@ -84,7 +84,11 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
     tracing::debug!(%method, %route, status, micros = elapsed.as_micros() as u64, "request");
-    state.metrics.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(elapsed.as_secs_f64());
+    state
+        .metrics
+        .latency
+        .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
+        .observe(elapsed.as_secs_f64());
     state.metrics.requests.get_or_create(&RequestLabels { method, route, status }).inc();
     res
 }

@@ -10,9 +10,9 @@ use clearline_store::{SqliteOptions, SqliteStore, StoreError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::Config;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::Config;
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -72,10 +72,8 @@ pub fn build_state(config: &Config) -> Result<AppState, ServeError> {
     options.readers = config.storage.readers;
     options.max_batch = config.storage.max_batch;
     let store = SqliteStore::open(options)?;
-    let settings = Settings {
-        session_ttl_ms: i64::from(config.sessions.ttl_days) * 24 * 3600 * 1000,
-        ..Settings::default()
-    };
+    let settings =
+        Settings { session_ttl_ms: i64::from(config.sessions.ttl_days) * 24 * 3600 * 1000, ..Settings::default() };
     let app = App::new(store, Arc::new(SystemClock), settings);
     Ok(AppState { app: Arc::new(app), metrics: Arc::new(Metrics::default()) })
 }

@@ -1,8 +1,8 @@
 //! Inputs and outputs of the store traits that are not domain types themselves.
 
 use clearline_domain::{
-    Conversation, ConversationId, ConversationKind, DisplayName, Event, GroupTitle, Handle,
-    IdempotencyKey, Message, MessageContent, SessionId, Timestamp, User, UserId,
+    Conversation, ConversationId, ConversationKind, DisplayName, Event, GroupTitle, Handle, IdempotencyKey, Message,
+    MessageContent, SessionId, Timestamp, User, UserId,
 };
 
 /// A person's event, to be pushed to their live connections after commit.
@@ -144,4 +144,7 @@ pub struct SendContext {
     pub sender_is_member: bool,
     /// Whether the sender and any other member blocked each other.
     pub blocked_with_a_member: bool,
+    /// For direct conversations and app threads: whether the sender is friends with every
+    /// other member (always true for groups, where it is not checked).
+    pub friends_with_others: bool,
 }

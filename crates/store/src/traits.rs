@@ -4,13 +4,13 @@
 use std::future::Future;
 
 use clearline_domain::{
-    Conversation, ConversationId, Event, EventSeq, Handle, HandlePrefix, Message, MessageId,
-    Page, PageRequest, Relationship, SessionId, Timestamp, User, UserId, FriendRequest,
+    Conversation, ConversationId, Event, EventSeq, FriendRequest, Handle, HandlePrefix, Message, MessageId, Page,
+    PageRequest, Relationship, SessionId, Timestamp, User, UserId,
 };
 
 use crate::{
-    ActivityCursor, ConversationSummary, Created, Credentials, Delivery, Friend, NewConversation,
-    NewMessage, NewSession, NewUser, SendContext, SessionRecord, StoreError,
+    ActivityCursor, ConversationSummary, Created, Credentials, Delivery, Friend, NewConversation, NewMessage,
+    NewSession, NewUser, SendContext, SessionRecord, StoreError,
 };
 
 /// Result of store calls.
@@ -36,11 +36,8 @@ pub trait AccountStore: Send + Sync {
     /// A session that has not been revoked.
     fn session(&self, id: SessionId) -> impl Future<Output = StoreResult<Option<SessionRecord>>> + Send;
     /// A person's sessions that are neither revoked nor expired at `now`, newest first.
-    fn sessions_of(
-        &self,
-        user: UserId,
-        now: Timestamp,
-    ) -> impl Future<Output = StoreResult<Vec<SessionRecord>>> + Send;
+    fn sessions_of(&self, user: UserId, now: Timestamp)
+    -> impl Future<Output = StoreResult<Vec<SessionRecord>>> + Send;
     /// Revokes a session of `user`; false if there was no such live session.
     fn revoke_session(
         &self,
@@ -53,11 +50,7 @@ pub trait AccountStore: Send + Sync {
 /// Friend requests, friendships and blocks.
 pub trait SocialStore: Send + Sync {
     /// What `other` is to `viewer`.
-    fn relationship(
-        &self,
-        viewer: UserId,
-        other: UserId,
-    ) -> impl Future<Output = StoreResult<Relationship>> + Send;
+    fn relationship(&self, viewer: UserId, other: UserId) -> impl Future<Output = StoreResult<Relationship>> + Send;
     /// Records a request from `from` to `to`; the recipient gets an event.
     fn create_friend_request(
         &self,
@@ -73,11 +66,7 @@ pub trait SocialStore: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Vec<Delivery>>> + Send;
     /// Removes the pending request from `from` to `to`; false if there was none.
-    fn delete_friend_request(
-        &self,
-        from: UserId,
-        to: UserId,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn delete_friend_request(&self, from: UserId, to: UserId) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Pending requests: (received, sent), newest first.
     fn friend_requests(
         &self,
@@ -113,10 +102,7 @@ pub trait ConversationStore: Send + Sync {
         new: NewConversation,
     ) -> impl Future<Output = StoreResult<Created<Conversation>>> + Send;
     /// A conversation with its current members.
-    fn conversation(
-        &self,
-        id: ConversationId,
-    ) -> impl Future<Output = StoreResult<Option<Conversation>>> + Send;
+    fn conversation(&self, id: ConversationId) -> impl Future<Output = StoreResult<Option<Conversation>>> + Send;
     /// A person's conversations, most recently active first.
     fn conversations_of(
         &self,
@@ -190,11 +176,5 @@ pub trait EventStore: Send + Sync {
 }
 
 /// Everything the services need from storage.
-pub trait Store:
-    AccountStore + SocialStore + ConversationStore + MessageStore + EventStore + 'static
-{
-}
-impl<T> Store for T where
-    T: AccountStore + SocialStore + ConversationStore + MessageStore + EventStore + 'static
-{
-}
+pub trait Store: AccountStore + SocialStore + ConversationStore + MessageStore + EventStore + 'static {}
+impl<T> Store for T where T: AccountStore + SocialStore + ConversationStore + MessageStore + EventStore + 'static {}

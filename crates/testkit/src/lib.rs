@@ -1,1 +1,99 @@
-//! stub
+//! Test harness: a real server on `127.0.0.1:0` with a temporary data directory, and builders
+//! for the people, friendships and conversations tests need, all made through the client SDK.
+//!
+//! # Layout
+//! - [`TestServer`]: spawn, stop, restart on the same data.
+//! - [`Person`]: a signed-up person with their own client.
+
+#![allow(clippy::expect_used)] // A harness that cannot set up its world should stop the test loudly.
+
+use clearline_client::Client;
+use clearline_server::{Config, Running};
+use clearline_store::Synchronous;
+
+/// The password of every test person.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A server running in this process on an ephemeral port with its own data directory.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    running: Option<Running>,
+    dir: tempfile::TempDir,
+}
+
+/// A signed-up person.
+#[derive(Clone)]
+pub struct Person {
+    /// A client carrying their session token.
+    pub client: Client,
+    /// `usr_…`.
+    pub id: String,
+    /// Their handle.
+    pub handle: String,
+}
+
+fn config(dir: &std::path::Path) -> Config {
+    let mut config = Config {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: dir.to_path_buf(),
+        ..Config::default()
+    };
+    // Tests stop the process, never the machine: skip the per-commit fsync.
+    config.storage.synchronous = Synchronous::Normal;
+    config
+}
+
+impl TestServer {
+    /// Starts a server on a fresh temporary data directory.
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let running = clearline_server::start(&config(dir.path())).await.expect("server starts");
+        Self { url: format!("http://{}", running.addr), running: Some(running), dir }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// The server's shared state (for checks that have no API, such as the database file).
+    pub fn state(&self) -> &clearline_server::AppState {
+        &self.running.as_ref().expect("server running").state
+    }
+
+    /// An anonymous client.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// Stops the server gracefully and starts a new one on the same data (new port).
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.expect("clean shutdown");
+        }
+        let running = clearline_server::start(&config(self.dir.path())).await.expect("server restarts");
+        self.url = format!("http://{}", running.addr);
+        self.running = Some(running);
+    }
+
+    /// Signs up `handle` and returns them signed in.
+    pub async fn person(&self, handle: &str) -> Person {
+        let created = self.client().sign_up(handle, &format!("{handle} tester"), PASSWORD).await.expect("sign up");
+        Person { client: self.client().with_token(&created.token), id: created.user.id, handle: handle.to_owned() }
+    }
+
+    /// Makes `a` and `b` friends.
+    pub async fn befriend(&self, a: &Person, b: &Person) {
+        a.client.send_friend_request(&b.id).await.expect("request");
+        b.client.accept_friend_request(&a.id).await.expect("accept");
+    }
+
+    /// Two friends and their direct conversation id.
+    pub async fn pair(&self, a: &str, b: &str) -> (Person, Person, String) {
+        let (a, b) = (self.person(a).await, self.person(b).await);
+        self.befriend(&a, &b).await;
+        let (conv, _) = a.client.open_direct(&b.id).await.expect("direct conversation");
+        (a, b, conv.id)
+    }
+}

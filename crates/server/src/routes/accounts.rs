@@ -1,8 +1,8 @@
 //! `/v1/accounts`, `/v1/sessions`, `/v1/me`, `/v1/users`: signing up and in, sessions, people.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use clearline_api_types::{
     Problem, SearchQuery, SessionCreated, SessionResponse, SignInRequest, SignUpRequest, UserResponse,
 };
@@ -10,7 +10,7 @@ use clearline_core::{SessionView, SignedIn};
 use clearline_domain::{DisplayName, Handle, HandlePrefix, Password, SessionId};
 
 use crate::error::ApiError;
-use crate::extract::{path_id, ApiJson, ApiQuery, Auth, UserAgent};
+use crate::extract::{ApiJson, ApiQuery, Auth, UserAgent, path_id};
 use crate::state::AppState;
 
 fn session_created(s: SignedIn) -> (StatusCode, Json<SessionCreated>) {
@@ -73,7 +73,11 @@ pub async fn list_sessions(State(s): State<AppState>, Auth(me): Auth) -> Result<
 #[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "accounts", security(("session" = [])),
     params(("id" = String, Path, description = "`ses_…` or `current`")),
     responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn revoke_session(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_session(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id: SessionId = if id == "current" { me.session_id } else { path_id(&id, "session")? };
     s.app.revoke_session(me, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,16 +1,16 @@
 //! `/v1/conversations`: my inbox, creating direct conversations and groups, members.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use clearline_api_types::{
     AddMembersRequest, ConversationResponse, CreateConversationRequest, InboxItem, InboxPage, InboxQuery, Problem,
 };
-use clearline_domain::{ConversationId, GroupTitle, Timestamp, UserId, ValidationError, MAX_PAGE_LIMIT};
+use clearline_domain::{ConversationId, GroupTitle, MAX_PAGE_LIMIT, Timestamp, UserId, ValidationError};
 use clearline_store::ActivityCursor;
 
 use crate::error::ApiError;
-use crate::extract::{field_id, path_id, ApiJson, ApiQuery, Auth};
+use crate::extract::{ApiJson, ApiQuery, Auth, field_id, path_id};
 use crate::state::AppState;
 
 fn parse_cursor(raw: &str) -> Result<ActivityCursor, ApiError> {
@@ -26,7 +26,11 @@ fn ids(raw: &[String]) -> Result<Vec<UserId>, ApiError> {
 /// GET /v1/conversations: my conversations, most recently active first.
 #[utoipa::path(get, path = "/v1/conversations", tag = "conversations", security(("session" = [])),
     params(InboxQuery), responses((status = 200, body = InboxPage), (status = 422, body = Problem)))]
-pub async fn inbox(State(s): State<AppState>, Auth(me): Auth, ApiQuery(q): ApiQuery<InboxQuery>) -> Result<Json<InboxPage>, ApiError> {
+pub async fn inbox(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    ApiQuery(q): ApiQuery<InboxQuery>,
+) -> Result<Json<InboxPage>, ApiError> {
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
         return Err(ValidationError::PageLimit.into());
@@ -77,7 +81,11 @@ pub async fn create(
 /// GET /v1/conversations/{id}: one of my conversations.
 #[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", security(("session" = [])),
     params(("id" = String, Path)), responses((status = 200, body = ConversationResponse), (status = 404, body = Problem)))]
-pub async fn get(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<Json<ConversationResponse>, ApiError> {
+pub async fn get(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ConversationResponse>, ApiError> {
     let id: ConversationId = path_id(&id, "conversation")?;
     Ok(Json((&s.app.conversation(me, id).await?).into()))
 }

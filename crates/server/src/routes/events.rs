@@ -10,9 +10,9 @@
 
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use clearline_api_types::{EventEnvelope, EventsQuery, Problem};
@@ -20,7 +20,7 @@ use clearline_core::messaging::MAX_REPLAY;
 use clearline_domain::{Event, EventSeq, UserId};
 
 use crate::error::ApiError;
-use crate::extract::{authenticate, bearer, ApiQuery};
+use crate::extract::{ApiQuery, authenticate, bearer};
 use crate::state::AppState;
 
 /// How often an idle connection is pinged.

@@ -1,14 +1,16 @@
 //! `/v1/conversations/{id}/messages` and `/read`: history, sending, deleting, read marks.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use base64::Engine;
-use clearline_api_types::{MarkReadRequest, MessagePage, MessagePageQuery, MessageResponse, Problem, SendMessageRequest};
+use clearline_api_types::{
+    MarkReadRequest, MessagePage, MessagePageQuery, MessageResponse, Problem, SendMessageRequest,
+};
 use clearline_domain::{ContentType, ConversationId, MessageContent, MessageId, PageRequest};
 
 use crate::error::ApiError;
-use crate::extract::{field_id, path_id, ApiJson, ApiQuery, Auth, IdempotencyHeader};
+use crate::extract::{ApiJson, ApiQuery, Auth, IdempotencyHeader, field_id, path_id};
 use crate::state::AppState;
 
 fn content(req: SendMessageRequest) -> Result<MessageContent, ApiError> {
@@ -95,4 +97,3 @@ pub async fn mark_read(
     s.app.mark_read(me, id, up_to).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -8,10 +8,10 @@ mod messages;
 mod ops;
 mod social;
 
-use axum::extract::DefaultBodyLimit;
 use axum::Router;
-use utoipa::openapi::OpenApi as OpenApiDoc;
+use axum::extract::DefaultBodyLimit;
 use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -1,8 +1,8 @@
 //! `/v1/friends`, `/v1/friend-requests`, `/v1/blocks`.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use clearline_api_types::{
     CreateFriendRequest, FriendRequestResponse, FriendRequestResult, FriendRequestStatus, FriendRequestsResponse,
     FriendResponse, Problem, UserResponse,
@@ -11,7 +11,7 @@ use clearline_core::social::RequestOutcome;
 use clearline_domain::{FriendRequest, UserId};
 
 use crate::error::ApiError;
-use crate::extract::{field_id, path_id, ApiJson, Auth};
+use crate::extract::{ApiJson, Auth, field_id, path_id};
 use crate::state::AppState;
 
 fn request(r: &FriendRequest) -> FriendRequestResponse {
@@ -29,7 +29,11 @@ pub async fn friends(State(s): State<AppState>, Auth(me): Auth) -> Result<Json<V
 /// DELETE /v1/friends/{user_id}: end a friendship.
 #[utoipa::path(delete, path = "/v1/friends/{user_id}", tag = "social", security(("session" = [])),
     params(("user_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
-pub async fn remove_friend(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn remove_friend(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.app.remove_friend(me, path_id::<UserId>(&id, "friend")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -37,7 +41,10 @@ pub async fn remove_friend(State(s): State<AppState>, Auth(me): Auth, Path(id): 
 /// GET /v1/friend-requests: pending requests, received and sent.
 #[utoipa::path(get, path = "/v1/friend-requests", tag = "social", security(("session" = [])),
     responses((status = 200, body = FriendRequestsResponse)))]
-pub async fn friend_requests(State(s): State<AppState>, Auth(me): Auth) -> Result<Json<FriendRequestsResponse>, ApiError> {
+pub async fn friend_requests(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+) -> Result<Json<FriendRequestsResponse>, ApiError> {
     let (received, sent) = s.app.friend_requests(me).await?;
     Ok(Json(FriendRequestsResponse {
         received: received.iter().map(request).collect(),
@@ -65,7 +72,11 @@ pub async fn send_friend_request(
 /// DELETE /v1/friend-requests/{user_id}: withdraw the request I sent.
 #[utoipa::path(delete, path = "/v1/friend-requests/{user_id}", tag = "social", security(("session" = [])),
     params(("user_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
-pub async fn cancel_friend_request(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn cancel_friend_request(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.app.cancel_friend_request(me, path_id(&id, "friend request")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -73,7 +84,11 @@ pub async fn cancel_friend_request(State(s): State<AppState>, Auth(me): Auth, Pa
 /// POST /v1/friend-requests/{user_id}/accept: accept a request I received.
 #[utoipa::path(post, path = "/v1/friend-requests/{user_id}/accept", tag = "social", security(("session" = [])),
     params(("user_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
-pub async fn accept_friend_request(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn accept_friend_request(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.app.accept_friend_request(me, path_id(&id, "friend request")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -81,7 +96,11 @@ pub async fn accept_friend_request(State(s): State<AppState>, Auth(me): Auth, Pa
 /// POST /v1/friend-requests/{user_id}/decline: decline a request I received.
 #[utoipa::path(post, path = "/v1/friend-requests/{user_id}/decline", tag = "social", security(("session" = [])),
     params(("user_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
-pub async fn decline_friend_request(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn decline_friend_request(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.app.decline_friend_request(me, path_id(&id, "friend request")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -104,7 +123,11 @@ pub async fn block(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<Str
 /// DELETE /v1/blocks/{user_id}: unblock someone.
 #[utoipa::path(delete, path = "/v1/blocks/{user_id}", tag = "social", security(("session" = [])),
     params(("user_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
-pub async fn unblock(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn unblock(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     s.app.unblock(me, path_id(&id, "block")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

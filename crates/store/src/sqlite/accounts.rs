@@ -3,9 +3,9 @@
 use clearline_domain::{Handle, HandlePrefix, SessionId, Timestamp, User, UserId};
 use rusqlite::{OptionalExtension, Row};
 
-use super::rows::Prep;
-use super::rows::{self, conflict_as, USER_COLS};
 use super::SqliteStore;
+use super::rows::Prep;
+use super::rows::{self, USER_COLS, conflict_as};
 use crate::traits::{AccountStore, StoreResult};
 use crate::{Credentials, NewSession, NewUser, SessionRecord};
 
@@ -13,9 +13,8 @@ const SESSION_COLS: &str = "id, user_id, secret_hash, user_agent, created_at, ex
 
 fn session(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     let hash: Vec<u8> = r.get(2)?;
-    let secret_hash = <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Blob, "hash length".into())
-    })?;
+    let secret_hash = <[u8; 32]>::try_from(hash.as_slice())
+        .map_err(|_| rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Blob, "hash length".into()))?;
     Ok(SessionRecord {
         id: SessionId::from_raw(r.get(0)?),
         user_id: UserId::from_raw(r.get(1)?),
@@ -153,9 +152,7 @@ impl AccountStore for SqliteStore {
         self.workers
             .write(move |c, _| {
                 let n = c
-                    .prep(
-                        "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
-                    )?
+                    .prep("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")?
                     .execute(rusqlite::params![now.millis(), id.raw(), user.raw()])?;
                 Ok(n == 1)
             })

@@ -3,10 +3,10 @@
 use clearline_domain::{Conversation, ConversationId, ConversationKind, EventKind, Page, Timestamp, UserId};
 use rusqlite::{Connection, OptionalExtension};
 
-use super::rows::Prep;
+use super::SqliteStore;
 use super::events::emit;
 use super::rows;
-use super::SqliteStore;
+use super::rows::Prep;
 use crate::traits::{ConversationStore, StoreResult};
 use crate::{ActivityCursor, ConversationSummary, Created, Delivery, NewConversation, StoreError, UNREAD_CAP};
 
@@ -31,9 +31,8 @@ fn insert_member(c: &Connection, id: ConversationId, user: UserId, now: Timestam
 
 fn summary(c: &Connection, user: UserId, id: ConversationId) -> Result<ConversationSummary, StoreError> {
     let conversation = must_load(c, id)?;
-    let last_message_id: Option<i64> = c
-        .prep("SELECT last_message_id FROM conversations WHERE id = $1")?
-        .query_row([id.raw()], |r| r.get(0))?;
+    let last_message_id: Option<i64> =
+        c.prep("SELECT last_message_id FROM conversations WHERE id = $1")?.query_row([id.raw()], |r| r.get(0))?;
     let last_message = match last_message_id {
         Some(m) => rows::load_message(c, clearline_domain::MessageId::from_raw(m))?,
         None => None,
@@ -77,9 +76,8 @@ impl ConversationStore for SqliteStore {
                     )
                     .optional()?;
                 let Some(id) = inserted.map(ConversationId::from_raw) else {
-                    let existing: i64 = c
-                        .prep("SELECT id FROM conversations WHERE direct_key = $1")?
-                        .query_row([key], |r| r.get(0))?;
+                    let existing: i64 =
+                        c.prep("SELECT id FROM conversations WHERE direct_key = $1")?.query_row([key], |r| r.get(0))?;
                     let value = must_load(c, ConversationId::from_raw(existing))?;
                     return Ok(Created { value, created: false, deliveries: Vec::new() });
                 };
@@ -89,7 +87,8 @@ impl ConversationStore for SqliteStore {
                 for user in &everyone {
                     insert_member(c, id, *user, now)?;
                 }
-                let deliveries = emit(c, state, &everyone, &EventKind::ConversationUpdated { conversation_id: id }, now)?;
+                let deliveries =
+                    emit(c, state, &everyone, &EventKind::ConversationUpdated { conversation_id: id }, now)?;
                 Ok(Created { value: must_load(c, id)?, created: true, deliveries })
             })
             .await

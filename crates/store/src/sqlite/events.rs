@@ -1,15 +1,13 @@
 //! Per-person event streams: numbering and recording events on the writer, and reading them
 //! back (joined with the messages and people they point at) on the readers.
 
-use clearline_domain::{
-    ConversationId, Event, EventKind, EventSeq, MessageId, Timestamp, UserId,
-};
+use clearline_domain::{ConversationId, Event, EventKind, EventSeq, MessageId, Timestamp, UserId};
 use rusqlite::{Connection, OptionalExtension};
 
+use super::SqliteStore;
 use super::rows::Prep;
 use super::rows::{self, MESSAGE_COLS, USER_COLS};
 use super::workers::WriterState;
-use super::SqliteStore;
 use crate::traits::{EventStore, StoreResult};
 use crate::{Delivery, StoreError};
 

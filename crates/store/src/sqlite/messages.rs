@@ -1,24 +1,21 @@
 //! [`MessageStore`] on SQLite: sending (idempotent), paging, read marks and erasure.
 
 use clearline_domain::{
-    ConversationId, ConversationKind, Cursor, EventKind, Message, MessageId, Page, PageRequest,
-    Timestamp, UserId,
+    ConversationId, ConversationKind, Cursor, EventKind, Message, MessageId, Page, PageRequest, Timestamp, UserId,
 };
 use rusqlite::{Connection, OptionalExtension};
 
-use super::rows::Prep;
+use super::SqliteStore;
 use super::events::{emit, exists};
+use super::rows::Prep;
 use super::rows::{self, MESSAGE_COLS};
 use super::workers::WriterState;
-use super::SqliteStore;
 use crate::traits::{MessageStore, StoreResult};
 use crate::{Created, NewMessage, SendContext, StoreError};
 
 fn send_context(c: &Connection, id: ConversationId, sender: UserId) -> Result<Option<SendContext>, StoreError> {
-    let kind: Option<String> = c
-        .prep("SELECT kind FROM conversations WHERE id = $1")?
-        .query_row([id.raw()], |r| r.get(0))
-        .optional()?;
+    let kind: Option<String> =
+        c.prep("SELECT kind FROM conversations WHERE id = $1")?.query_row([id.raw()], |r| r.get(0)).optional()?;
     let Some(kind) = kind.as_deref().and_then(ConversationKind::from_name) else { return Ok(None) };
     let sender_is_member =
         exists(c, "SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2", [id.raw(), sender.raw()])?;
@@ -29,7 +26,15 @@ fn send_context(c: &Connection, id: ConversationId, sender: UserId) -> Result<Op
          WHERE mb.conversation_id = $2 AND mb.user_id <> $1",
         [sender.raw(), id.raw()],
     )?;
-    Ok(Some(SendContext { kind, sender_is_member, blocked_with_a_member }))
+    let friends_with_others = kind == ConversationKind::Group
+        || !exists(
+            c,
+            "SELECT 1 FROM members mb
+             WHERE mb.conversation_id = $1 AND mb.user_id <> $2
+               AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = $2 AND f.friend_id = mb.user_id)",
+            [id.raw(), sender.raw()],
+        )?;
+    Ok(Some(SendContext { kind, sender_is_member, blocked_with_a_member, friends_with_others }))
 }
 
 fn insert_message(c: &Connection, state: &mut WriterState, new: NewMessage) -> Result<Created<Message>, StoreError> {
@@ -58,8 +63,11 @@ fn insert_message(c: &Connection, state: &mut WriterState, new: NewMessage) -> R
         let first = c.prep(&sql)?.query_row(rusqlite::params![new.sender_id.raw(), key], |r| rows::message(r, 0))?;
         return Ok(Created { value: first, created: false, deliveries: Vec::new() });
     };
-    c.prep("UPDATE conversations SET last_activity_at = $1, last_message_id = $2 WHERE id = $3")?
-        .execute([new.created_at.millis(), id, new.conversation_id.raw()])?;
+    c.prep("UPDATE conversations SET last_activity_at = $1, last_message_id = $2 WHERE id = $3")?.execute([
+        new.created_at.millis(),
+        id,
+        new.conversation_id.raw(),
+    ])?;
     let message = Message {
         id: MessageId::from_raw(id),
         conversation_id: new.conversation_id,
@@ -125,7 +133,8 @@ impl MessageStore for SqliteStore {
     ) -> StoreResult<Vec<crate::Delivery>> {
         self.workers
             .write(move |c, state| {
-                if !exists(c, "SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2", [up_to.raw(), id.raw()])? {
+                if !exists(c, "SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2", [up_to.raw(), id.raw()])?
+                {
                     return Err(StoreError::NotFound { what: "message" });
                 }
                 let n = c

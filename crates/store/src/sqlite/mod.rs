@@ -57,8 +57,7 @@ pub struct SqliteStore {
 }
 
 /// The migrations, in order. Files are never edited once released; add a new one instead.
-const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_core", include_str!("../../migrations/sqlite/0001_core.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[("0001_core", include_str!("../../migrations/sqlite/0001_core.sql"))];
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database, then starts the worker threads.
@@ -108,11 +107,8 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     )?;
     for (name, sql) in MIGRATIONS {
         let tx = conn.transaction()?;
-        let done: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)",
-            [name],
-            |r| r.get(0),
-        )?;
+        let done: bool =
+            tx.query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)", [name], |r| r.get(0))?;
         if !done {
             tx.execute_batch(sql)?;
             tx.execute(

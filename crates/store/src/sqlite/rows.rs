@@ -2,8 +2,8 @@
 //! longer passes its rules is reported as corruption, never silently accepted.
 
 use clearline_domain::{
-    Body, ContentType, Conversation, ConversationId, ConversationKind, DisplayName, GroupTitle,
-    Handle, Member, Message, MessageContent, MessageId, Timestamp, User, UserId,
+    Body, ContentType, Conversation, ConversationId, ConversationKind, DisplayName, GroupTitle, Handle, Member,
+    Message, MessageContent, MessageId, Timestamp, User, UserId,
 };
 use rusqlite::{Connection, OptionalExtension, Row};
 
@@ -60,14 +60,9 @@ pub(super) fn load_message(conn: &Connection, id: MessageId) -> Result<Option<Me
 }
 
 /// A conversation and its current members.
-pub(super) fn load_conversation(
-    conn: &Connection,
-    id: ConversationId,
-) -> Result<Option<Conversation>, StoreError> {
+pub(super) fn load_conversation(conn: &Connection, id: ConversationId) -> Result<Option<Conversation>, StoreError> {
     let head = conn
-        .prep(
-            "SELECT kind, title, creator_id, created_at, last_activity_at FROM conversations WHERE id = $1",
-        )?
+        .prep("SELECT kind, title, creator_id, created_at, last_activity_at FROM conversations WHERE id = $1")?
         .query_row([id.raw()], |r| {
             Ok((
                 r.get::<_, String>(0)?,

@@ -3,11 +3,11 @@
 use clearline_domain::{EventKind, FriendRequest, Relationship, Timestamp, User, UserId};
 use rusqlite::Connection;
 
-use super::rows::Prep;
+use super::SqliteStore;
 use super::events::{emit, exists};
+use super::rows::Prep;
 use super::rows::{self, USER_COLS};
 use super::workers::WriterState;
-use super::SqliteStore;
 use crate::traits::{SocialStore, StoreResult};
 use crate::{Delivery, Friend, StoreError};
 
@@ -35,9 +35,7 @@ fn unfriend(
     now: Timestamp,
 ) -> Result<Vec<Delivery>, StoreError> {
     let n = c
-        .prep(
-            "DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)",
-        )?
+        .prep("DELETE FROM friendships WHERE (user_id = $1 AND friend_id = $2) OR (user_id = $2 AND friend_id = $1)")?
         .execute([a.raw(), b.raw()])?;
     if n == 0 {
         return Ok(Vec::new());

@@ -1,0 +1,104 @@
+use clearline_api_types::ErrorCode;
+use clearline_client::Method;
+use clearline_testkit::{PASSWORD, TestServer};
+
+use crate::assert_problem;
+
+#[tokio::test]
+async fn sign_up_signs_in_and_me_answers() {
+    let server = TestServer::spawn().await;
+    let created = server.client().sign_up("Alice", "Alice Martin", PASSWORD).await.unwrap();
+    assert_eq!(created.user.handle, "alice", "handles are folded to lower case");
+    let me = server.client().with_token(&created.token).me().await.unwrap();
+    assert_eq!(me, created.user);
+    let again = server.client().sign_in("ALICE", PASSWORD).await.unwrap();
+    assert_ne!(again.token, created.token);
+    assert_eq!(again.user.id, created.user.id);
+}
+
+#[tokio::test]
+async fn taken_handle_is_a_conflict_whatever_its_case() {
+    let server = TestServer::spawn().await;
+    server.person("bob").await;
+    assert_problem(server.client().sign_up("BOB", "Other Bob", PASSWORD).await, 409, ErrorCode::HandleTaken);
+}
+
+#[tokio::test]
+async fn invalid_sign_up_fields_are_refused_and_nothing_is_created() {
+    let server = TestServer::spawn().await;
+    let c = server.client();
+    assert_problem(c.sign_up("ab", "Name", PASSWORD).await, 422, ErrorCode::ValidationFailed);
+    assert_problem(c.sign_up("1abc", "Name", PASSWORD).await, 422, ErrorCode::ValidationFailed);
+    assert_problem(c.sign_up("carol", "   ", PASSWORD).await, 422, ErrorCode::ValidationFailed);
+    assert_problem(c.sign_up("carol", "Carol", "short").await, 422, ErrorCode::ValidationFailed);
+    assert_problem(c.sign_in("carol", PASSWORD).await, 401, ErrorCode::InvalidCredentials);
+    let res =
+        c.request(Method::POST, "/v1/accounts").json(&serde_json::json!({"handle": "carol"})).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_handle_fail_alike() {
+    let server = TestServer::spawn().await;
+    server.person("dave").await;
+    assert_problem(server.client().sign_in("dave", "wrong password!").await, 401, ErrorCode::InvalidCredentials);
+    assert_problem(server.client().sign_in("nobody", PASSWORD).await, 401, ErrorCode::InvalidCredentials);
+}
+
+#[tokio::test]
+async fn missing_malformed_and_forged_tokens_are_401() {
+    let server = TestServer::spawn().await;
+    let erin = server.person("erin").await;
+    let res = server.client().request(Method::GET, "/v1/me").send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    assert_problem(server.client().with_token("garbage").me().await, 401, ErrorCode::Unauthenticated);
+    // Right session id, wrong secret.
+    let token = erin.client.token().unwrap();
+    let (id, secret) = token.split_once('.').unwrap();
+    let mut forged: Vec<char> = secret.chars().collect();
+    forged[0] = if forged[0] == 'A' { 'B' } else { 'A' };
+    let forged = format!("{id}.{}", forged.into_iter().collect::<String>());
+    assert_problem(server.client().with_token(&forged).me().await, 401, ErrorCode::Unauthenticated);
+}
+
+#[tokio::test]
+async fn signing_out_kills_the_token_at_once() {
+    let server = TestServer::spawn().await;
+    let frank = server.person("frank").await;
+    frank.client.me().await.unwrap();
+    frank.client.revoke_session("current").await.unwrap();
+    assert_problem(frank.client.me().await, 401, ErrorCode::Unauthenticated);
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_another_can_be_revoked_but_not_someone_elses() {
+    let server = TestServer::spawn().await;
+    let gina = server.person("gina").await;
+    let other = server.client().sign_in("gina", PASSWORD).await.unwrap();
+    let sessions = gina.client.sessions().await.unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
+    let hank = server.person("hank").await;
+    assert_problem(hank.client.revoke_session(&other.session_id).await, 404, ErrorCode::NotFound);
+    gina.client.revoke_session(&other.session_id).await.unwrap();
+    assert_problem(server.client().with_token(&other.token).me().await, 401, ErrorCode::Unauthenticated);
+    assert_eq!(gina.client.sessions().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn neither_passwords_nor_tokens_are_stored_in_clear() {
+    let server = TestServer::spawn().await;
+    let ivy = server.person("ivy").await;
+    let token = ivy.client.token().unwrap().to_owned();
+    let secret = token.split_once('.').unwrap().1.to_owned();
+    let db = std::fs::read(server.data_dir().join(clearline_server::DATABASE_FILE)).unwrap();
+    let wal =
+        std::fs::read(server.data_dir().join(format!("{}-wal", clearline_server::DATABASE_FILE))).unwrap_or_default();
+    for needle in [PASSWORD.as_bytes(), secret.as_bytes()] {
+        for file in [&db, &wal] {
+            assert!(!file.windows(needle.len()).any(|w| w == needle), "secret stored in clear");
+        }
+    }
+}
