@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 
+use tokio::sync::Semaphore;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use clearline_domain::{DisplayName, Handle, Password, SessionId, Timestamp, User, UserId};
@@ -84,7 +86,12 @@ impl SessionCache {
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$1r4wDl5BOn+xyHdOaG2ZAgmj3PZpbXqQ55AGk+6MHq0";
 
-async fn hash_password(password: Password) -> Result<String, CoreError> {
+/// Argon2id needs 19 MiB per hash; at most this many run at once, so a burst of sign-ups
+/// neither starves the runtime nor leaves a heap arena of that size on every blocking thread.
+pub(crate) const CONCURRENT_HASHES: usize = 2;
+
+async fn hash_password(gate: &Semaphore, password: Password) -> Result<String, CoreError> {
+    let _permit = gate.acquire().await.map_err(|_| CoreError::Hashing)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default()
@@ -96,7 +103,8 @@ async fn hash_password(password: Password) -> Result<String, CoreError> {
     .map_err(|_| CoreError::Hashing)?
 }
 
-async fn verify_password(password: Password, hash: String) -> Result<bool, CoreError> {
+async fn verify_password(gate: &Semaphore, password: Password, hash: String) -> Result<bool, CoreError> {
+    let _permit = gate.acquire().await.map_err(|_| CoreError::Hashing)?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(|_| CoreError::Hashing)?;
         Ok(Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok())
@@ -118,7 +126,7 @@ impl<S: Store> App<S> {
         password: Password,
         client: Option<&str>,
     ) -> Result<SignedIn, CoreError> {
-        let password_hash = hash_password(password).await?;
+        let password_hash = hash_password(&self.hashing, password).await?;
         let new = NewUser { handle, display_name, password_hash, created_at: self.clock.now() };
         let user = self.store.create_user(new).await.map_err(|e| match e {
             StoreError::Conflict { .. } => CoreError::HandleTaken,
@@ -135,10 +143,10 @@ impl<S: Store> App<S> {
         client: Option<&str>,
     ) -> Result<SignedIn, CoreError> {
         let Some(creds) = self.store.credentials(handle).await? else {
-            verify_password(password, DUMMY_HASH.to_owned()).await?;
+            verify_password(&self.hashing, password, DUMMY_HASH.to_owned()).await?;
             return Err(CoreError::InvalidCredentials);
         };
-        if !verify_password(password, creds.password_hash).await? {
+        if !verify_password(&self.hashing, password, creds.password_hash).await? {
             return Err(CoreError::InvalidCredentials);
         }
         self.open_session(creds.user, client).await

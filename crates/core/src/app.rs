@@ -30,12 +30,20 @@ pub struct App<S: Store> {
     pub(crate) hub: Hub,
     pub(crate) settings: Settings,
     pub(crate) sessions: SessionCache,
+    pub(crate) hashing: tokio::sync::Semaphore,
 }
 
 impl<S: Store> App<S> {
     /// Bundles the parts.
     pub fn new(store: S, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        Self { store, clock, hub: Hub::default(), settings, sessions: SessionCache::default() }
+        Self {
+            store,
+            clock,
+            hub: Hub::default(),
+            settings,
+            sessions: SessionCache::default(),
+            hashing: tokio::sync::Semaphore::new(crate::accounts::CONCURRENT_HASHES),
+        }
     }
 
     /// The realtime hub live connections subscribe to.

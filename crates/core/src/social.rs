@@ -5,7 +5,7 @@
 //! asked you makes you friends at once.
 
 use clearline_domain::{FriendRequest, HandlePrefix, Relationship, User, UserId};
-use clearline_store::{Friend, Store};
+use clearline_store::{Friend, Store, StoreError};
 
 use crate::{App, CoreError, Principal};
 
@@ -19,6 +19,14 @@ pub enum RequestOutcome {
     Requested,
     /// They had asked too: you are friends now.
     BecameFriends,
+}
+
+/// A store `NotFound` renamed to what the caller asked about; other errors unchanged.
+fn not_found_as(e: StoreError, what: &'static str) -> CoreError {
+    match e {
+        StoreError::NotFound { .. } => CoreError::NotFound { what },
+        other => other.into(),
+    }
 }
 
 impl<S: Store> App<S> {
@@ -64,7 +72,7 @@ impl<S: Store> App<S> {
             .store
             .accept_friend_request(me.user_id, from, self.clock.now())
             .await
-            .map_err(|_| CoreError::NotFound { what: "friend request" })?;
+            .map_err(|e| not_found_as(e, "friend request"))?;
         self.deliver(deliveries);
         Ok(())
     }
@@ -103,7 +111,7 @@ impl<S: Store> App<S> {
             .store
             .remove_friend(me.user_id, friend, self.clock.now())
             .await
-            .map_err(|_| CoreError::NotFound { what: "friend" })?;
+            .map_err(|e| not_found_as(e, "friend"))?;
         self.deliver(deliveries);
         Ok(())
     }

@@ -49,6 +49,9 @@ pub struct Metrics {
     latency: LatencyFamily,
     /// Open realtime WebSocket connections.
     pub websockets: Gauge,
+    store_writes: Counter,
+    store_batches: Counter,
+    store_commit_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -57,16 +60,36 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let websockets = Gauge::default();
+        let store_writes = Counter::default();
+        let store_batches = Counter::default();
+        let store_commit_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register("store_writes", "Writes run by the store's writer", store_writes.clone());
+        registry.register(
+            "store_write_batches",
+            "Transactions committed by the writer (group commit)",
+            store_batches.clone(),
+        );
+        registry.register(
+            "store_commit_seconds",
+            "Time spent committing, fsync included",
+            store_commit_seconds.clone(),
+        );
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
         registry.register("websocket_connections", "Open realtime WebSocket connections", websockets.clone());
-        Self { registry, requests, latency, websockets }
+        Self { registry, requests, latency, websockets, store_writes, store_batches, store_commit_seconds }
     }
 }
 
 impl Metrics {
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition of every metric, with the store's totals brought up to date.
+    pub fn render(&self, store: clearline_store::WriteStats) -> String {
+        // The store keeps its own totals; catch the counters up to them.
+        let catch_up = |c: &Counter, total: u64| c.inc_by(total.saturating_sub(c.get()));
+        catch_up(&self.store_writes, store.writes);
+        catch_up(&self.store_batches, store.batches);
+        let secs = store.commit_micros as f64 / 1e6;
+        self.store_commit_seconds.inc_by((secs - self.store_commit_seconds.get()).max(0.0));
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();

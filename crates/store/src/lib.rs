@@ -16,7 +16,7 @@ pub mod traits;
 
 pub use error::StoreError;
 pub use records::*;
-pub use sqlite::{SqliteOptions, SqliteStore, Synchronous};
+pub use sqlite::{SqliteOptions, SqliteStore, Synchronous, WriteStats};
 pub use traits::{AccountStore, ConversationStore, EventStore, MessageStore, SocialStore, Store};
 
 /// The store the server runs on.

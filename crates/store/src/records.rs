@@ -97,11 +97,11 @@ pub struct Created<T> {
     pub deliveries: Vec<Delivery>,
 }
 
-/// Where a page of conversations starts: the edge item's last activity and id.
+/// Where a page of conversations starts: the edge item's activity mark and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivityCursor {
-    /// The edge conversation's last activity.
-    pub last_activity_at: Timestamp,
+    /// The edge conversation's [`ConversationSummary::activity`].
+    pub activity: i64,
     /// The edge conversation's id.
     pub id: ConversationId,
 }
@@ -115,6 +115,8 @@ pub struct ConversationSummary {
     pub last_message: Option<Message>,
     /// Messages from others after the person's read mark, at most [`UNREAD_CAP`].
     pub unread_count: u32,
+    /// The inbox order key: higher is more recent (for paging cursors).
+    pub activity: i64,
 }
 
 /// Unread counts stop counting here; clients show it as "1000+".
@@ -142,7 +144,8 @@ pub struct SendContext {
     pub kind: ConversationKind,
     /// Whether the sender is a current member.
     pub sender_is_member: bool,
-    /// Whether the sender and any other member blocked each other.
+    /// Whether the sender and any other member blocked each other (not checked for groups:
+    /// always false there).
     pub blocked_with_a_member: bool,
     /// For direct conversations and app threads: whether the sender is friends with every
     /// other member (always true for groups, where it is not checked).

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use clearline_api_types::{
     AddMembersRequest, ConversationResponse, CreateConversationRequest, InboxItem, InboxPage, InboxQuery, Problem,
 };
-use clearline_domain::{ConversationId, GroupTitle, MAX_PAGE_LIMIT, Timestamp, UserId, ValidationError};
+use clearline_domain::{ConversationId, GroupTitle, MAX_PAGE_LIMIT, UserId, ValidationError};
 use clearline_store::ActivityCursor;
 
 use crate::error::ApiError;
@@ -14,9 +14,9 @@ use crate::extract::{ApiJson, ApiQuery, Auth, field_id, path_id};
 use crate::state::AppState;
 
 fn parse_cursor(raw: &str) -> Result<ActivityCursor, ApiError> {
-    let (at, id) = raw.split_once('.').ok_or(ValidationError::PageCursor)?;
-    let at: i64 = at.parse().map_err(|_| ValidationError::PageCursor)?;
-    Ok(ActivityCursor { last_activity_at: Timestamp::from_millis(at), id: id.parse()? })
+    let (activity, id) = raw.split_once('.').ok_or(ValidationError::PageCursor)?;
+    let activity: i64 = activity.parse().map_err(|_| ValidationError::PageCursor)?;
+    Ok(ActivityCursor { activity, id: id.parse()? })
 }
 
 fn ids(raw: &[String]) -> Result<Vec<UserId>, ApiError> {
@@ -37,11 +37,8 @@ pub async fn inbox(
     }
     let before = q.before.as_deref().map(parse_cursor).transpose()?;
     let page = s.app.inbox(me, before, limit).await?;
-    let next = if page.has_more {
-        page.items.last().map(|i| format!("{}.{}", i.conversation.last_activity_at.millis(), i.conversation.id))
-    } else {
-        None
-    };
+    let next =
+        if page.has_more { page.items.last().map(|i| format!("{}.{}", i.activity, i.conversation.id)) } else { None };
     let items = page
         .items
         .iter()

@@ -99,10 +99,9 @@ async fn run(
     live: &mut clearline_core::Subscription,
     socket: &mut WebSocket,
 ) -> Result<(), Stop> {
-    let mut last = match since {
-        Some(n) => n,
-        None => s.app.last_event_seq(user).await.map_err(|_| Stop::Failed)?,
-    };
+    // A `since` beyond the newest event (a client from a restored backup, say) starts from now.
+    let newest = s.app.last_event_seq(user).await.map_err(|_| Stop::Failed)?;
+    let mut last = since.map_or(newest, |n| n.min(newest));
     replay(s, user, &mut last, socket).await?;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;

@@ -29,7 +29,11 @@ pub async fn readyz(State(s): State<AppState>) -> Response {
 
 /// GET /metrics: Prometheus text format.
 pub async fn metrics(State(s): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics.render()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        s.metrics.render(s.app.store().write_stats()),
+    )
+        .into_response()
 }
 
 /// GET /openapi.json: this API's OpenAPI 3.1 document, generated from the routes.

@@ -53,7 +53,10 @@ CREATE TABLE conversations (
     direct_key       TEXT UNIQUE,
     created_at       INTEGER NOT NULL,
     last_activity_at INTEGER NOT NULL,
-    last_message_id  INTEGER
+    last_message_id  INTEGER,
+    -- Inbox order: the id of the last message, or the newest message id when created. Unlike
+    -- timestamps it never ties between two conversations with different last messages.
+    activity         INTEGER NOT NULL
 );
 
 CREATE TABLE members (

@@ -31,8 +31,9 @@ fn insert_member(c: &Connection, id: ConversationId, user: UserId, now: Timestam
 
 fn summary(c: &Connection, user: UserId, id: ConversationId) -> Result<ConversationSummary, StoreError> {
     let conversation = must_load(c, id)?;
-    let last_message_id: Option<i64> =
-        c.prep("SELECT last_message_id FROM conversations WHERE id = $1")?.query_row([id.raw()], |r| r.get(0))?;
+    let (last_message_id, activity): (Option<i64>, i64) = c
+        .prep("SELECT last_message_id, activity FROM conversations WHERE id = $1")?
+        .query_row([id.raw()], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let last_message = match last_message_id {
         Some(m) => rows::load_message(c, clearline_domain::MessageId::from_raw(m))?,
         None => None,
@@ -45,7 +46,12 @@ fn summary(c: &Connection, user: UserId, id: ConversationId) -> Result<Conversat
               LIMIT $4)",
         )?
         .query_row(rusqlite::params![id.raw(), read_up_to, user.raw(), UNREAD_CAP], |r| r.get(0))?;
-    Ok(ConversationSummary { conversation, last_message, unread_count: u32::try_from(unread).unwrap_or(UNREAD_CAP) })
+    Ok(ConversationSummary {
+        conversation,
+        last_message,
+        unread_count: u32::try_from(unread).unwrap_or(UNREAD_CAP),
+        activity,
+    })
 }
 
 impl ConversationStore for SqliteStore {
@@ -60,8 +66,8 @@ impl ConversationStore for SqliteStore {
                 let now = new.created_at;
                 let inserted: Option<i64> = c
                     .prep(
-                        "INSERT INTO conversations (kind, title, creator_id, direct_key, created_at, last_activity_at)
-                         VALUES ($1, $2, $3, $4, $5, $5)
+                        "INSERT INTO conversations (kind, title, creator_id, direct_key, created_at, last_activity_at, activity)
+                         VALUES ($1, $2, $3, $4, $5, $5, (SELECT COALESCE(MAX(id), 0) FROM messages))
                          ON CONFLICT (direct_key) DO NOTHING RETURNING id",
                     )?
                     .query_row(
@@ -106,12 +112,12 @@ impl ConversationStore for SqliteStore {
     ) -> StoreResult<Page<ConversationSummary>> {
         self.workers
             .read(move |c| {
-                let (at, id) = before.map_or((i64::MAX, i64::MAX), |b| (b.last_activity_at.millis(), b.id.raw()));
+                let (at, id) = before.map_or((i64::MAX, i64::MAX), |b| (b.activity, b.id.raw()));
                 let mut stmt = c.prep(
                     "SELECT c.id FROM members mb JOIN conversations c ON c.id = mb.conversation_id
                      WHERE mb.user_id = $1
-                       AND (c.last_activity_at < $2 OR (c.last_activity_at = $2 AND c.id < $3))
-                     ORDER BY c.last_activity_at DESC, c.id DESC LIMIT $4",
+                       AND (c.activity < $2 OR (c.activity = $2 AND c.id < $3))
+                     ORDER BY c.activity DESC, c.id DESC LIMIT $4",
                 )?;
                 let ids = stmt
                     .query_map(rusqlite::params![user.raw(), at, id, limit + 1], |r| r.get::<_, i64>(0))?

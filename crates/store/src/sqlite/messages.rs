@@ -13,31 +13,44 @@ use super::workers::WriterState;
 use crate::traits::{MessageStore, StoreResult};
 use crate::{Created, NewMessage, SendContext, StoreError};
 
-fn send_context(c: &Connection, id: ConversationId, sender: UserId) -> Result<Option<SendContext>, StoreError> {
+/// The sender's permission context and the current members, read in the write transaction.
+fn send_context(
+    c: &Connection,
+    id: ConversationId,
+    sender: UserId,
+) -> Result<Option<(SendContext, Vec<UserId>)>, StoreError> {
     let kind: Option<String> =
         c.prep("SELECT kind FROM conversations WHERE id = $1")?.query_row([id.raw()], |r| r.get(0)).optional()?;
     let Some(kind) = kind.as_deref().and_then(ConversationKind::from_name) else { return Ok(None) };
-    let sender_is_member =
-        exists(c, "SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2", [id.raw(), sender.raw()])?;
-    let blocked_with_a_member = exists(
-        c,
-        "SELECT 1 FROM members mb JOIN blocks b
-           ON (b.blocker_id = $1 AND b.blocked_id = mb.user_id) OR (b.blocker_id = mb.user_id AND b.blocked_id = $1)
-         WHERE mb.conversation_id = $2 AND mb.user_id <> $1",
-        [sender.raw(), id.raw()],
-    )?;
-    let friends_with_others = kind == ConversationKind::Group
-        || !exists(
-            c,
-            "SELECT 1 FROM members mb
-             WHERE mb.conversation_id = $1 AND mb.user_id <> $2
-               AND NOT EXISTS (SELECT 1 FROM friendships f WHERE f.user_id = $2 AND f.friend_id = mb.user_id)",
-            [id.raw(), sender.raw()],
-        )?;
-    Ok(Some(SendContext { kind, sender_is_member, blocked_with_a_member, friends_with_others }))
+    let members = rows::member_ids(c, id)?;
+    let sender_is_member = members.contains(&sender);
+    // Blocks and friendship only matter between the two people of a direct conversation or
+    // app thread; groups skip both queries.
+    let (blocked_with_a_member, friends_with_others) = if kind == ConversationKind::Group || !sender_is_member {
+        (false, true)
+    } else {
+        c.prep(
+            "SELECT
+               EXISTS (SELECT 1 FROM members mb JOIN blocks b
+                         ON (b.blocker_id = $1 AND b.blocked_id = mb.user_id)
+                         OR (b.blocker_id = mb.user_id AND b.blocked_id = $1)
+                       WHERE mb.conversation_id = $2 AND mb.user_id <> $1),
+               NOT EXISTS (SELECT 1 FROM members mb
+                           WHERE mb.conversation_id = $2 AND mb.user_id <> $1
+                             AND NOT EXISTS (SELECT 1 FROM friendships f
+                                             WHERE f.user_id = $1 AND f.friend_id = mb.user_id))",
+        )?
+        .query_row([sender.raw(), id.raw()], |r| Ok((r.get(0)?, r.get(1)?)))?
+    };
+    Ok(Some((SendContext { kind, sender_is_member, blocked_with_a_member, friends_with_others }, members)))
 }
 
-fn insert_message(c: &Connection, state: &mut WriterState, new: NewMessage) -> Result<Created<Message>, StoreError> {
+fn insert_message(
+    c: &Connection,
+    state: &mut WriterState,
+    new: NewMessage,
+    members: &[UserId],
+) -> Result<Created<Message>, StoreError> {
     let key = new.idempotency_key.as_ref().map(|k| k.as_str());
     let inserted: Option<i64> = c
         .prep(
@@ -63,11 +76,8 @@ fn insert_message(c: &Connection, state: &mut WriterState, new: NewMessage) -> R
         let first = c.prep(&sql)?.query_row(rusqlite::params![new.sender_id.raw(), key], |r| rows::message(r, 0))?;
         return Ok(Created { value: first, created: false, deliveries: Vec::new() });
     };
-    c.prep("UPDATE conversations SET last_activity_at = $1, last_message_id = $2 WHERE id = $3")?.execute([
-        new.created_at.millis(),
-        id,
-        new.conversation_id.raw(),
-    ])?;
+    c.prep("UPDATE conversations SET last_activity_at = $1, last_message_id = $2, activity = $2 WHERE id = $3")?
+        .execute([new.created_at.millis(), id, new.conversation_id.raw()])?;
     let message = Message {
         id: MessageId::from_raw(id),
         conversation_id: new.conversation_id,
@@ -76,8 +86,7 @@ fn insert_message(c: &Connection, state: &mut WriterState, new: NewMessage) -> R
         created_at: new.created_at,
         deleted_at: None,
     };
-    let members = rows::member_ids(c, new.conversation_id)?;
-    let deliveries = emit(c, state, &members, &EventKind::MessageCreated(message.clone()), new.created_at)?;
+    let deliveries = emit(c, state, members, &EventKind::MessageCreated(message.clone()), new.created_at)?;
     Ok(Created { value: message, created: true, deliveries })
 }
 
@@ -105,13 +114,13 @@ impl MessageStore for SqliteStore {
     ) -> StoreResult<Result<Created<Message>, E>> {
         self.workers
             .write(move |c, state| {
-                let Some(ctx) = send_context(c, new.conversation_id, new.sender_id)? else {
+                let Some((ctx, members)) = send_context(c, new.conversation_id, new.sender_id)? else {
                     return Err(StoreError::NotFound { what: "conversation" });
                 };
                 if let Err(e) = check(&ctx) {
                     return Ok(Err(e));
                 }
-                insert_message(c, state, new).map(Ok)
+                insert_message(c, state, new, &members).map(Ok)
             })
             .await
     }

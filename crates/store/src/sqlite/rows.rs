@@ -138,6 +138,8 @@ pub(super) trait Prep {
 impl Prep for Connection {
     fn prep(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
         let stmt = self.prepare_cached(sql)?;
+        // Checked in debug builds (every test run); release builds skip the per-call cost.
+        #[cfg(debug_assertions)]
         for i in 1..=stmt.parameter_count() {
             let expected = format!("${i}");
             match stmt.parameter_name(i) {

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 
 use rusqlite::Connection;
@@ -38,17 +38,72 @@ pub(super) struct Workers {
     writer: flume::Sender<WriteJob>,
     readers: flume::Sender<ReadJob>,
     alive: Arc<AtomicBool>,
+    stats: Arc<Counters>,
+    /// Dropping this stops the checkpointer.
+    _stop_checkpoints: flume::Sender<()>,
+}
+
+/// When the WAL file grows past this, the writer checkpoints and truncates it itself between
+/// two batches. The background checkpointer does most of the copying, but under constant
+/// writes it can never catch the WAL's end, so only the writer can bound the file.
+const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long the writer waits for more writes to join a batch after the first arrives.
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_micros(500);
+
+/// How often the checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// Totals kept by the writer, for metrics.
+#[derive(Default)]
+pub(super) struct Counters {
+    writes: AtomicU64,
+    batches: AtomicU64,
+    commit_micros: AtomicU64,
+}
+
+/// What the writer has done since the store opened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Writes committed or failed.
+    pub writes: u64,
+    /// Transactions (each holding one or more writes).
+    pub batches: u64,
+    /// Time spent in COMMIT (including fsync), in microseconds.
+    pub commit_micros: u64,
 }
 
 impl Workers {
-    pub(super) fn start(writer: Connection, readers: Vec<Connection>, max_batch: usize) -> Result<Self, StoreError> {
+    pub(super) fn start(
+        writer: Connection,
+        readers: Vec<Connection>,
+        checkpointer: Connection,
+        wal_path: std::path::PathBuf,
+        max_batch: usize,
+        durable: bool,
+    ) -> Result<Self, StoreError> {
+        // With `durable`, answers wait for an fdatasync of the WAL done by a thread of its own,
+        // so the writer runs the next batch while the disk flushes the last one.
+        let syncer = if durable {
+            let (tx, rx) = flume::unbounded::<Vec<Completion>>();
+            let path = wal_path.clone();
+            thread::Builder::new()
+                .name("store-syncer".into())
+                .spawn(move || sync_loop(&path, &rx))
+                .map_err(|e| StoreError::Open(e.to_string()))?;
+            Some(tx)
+        } else {
+            None
+        };
         let alive = Arc::new(AtomicBool::new(true));
         let (wtx, wrx) = flume::unbounded::<WriteJob>();
         let flag = alive.clone();
+        let stats = Arc::new(Counters::default());
+        let counters = stats.clone();
         thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
-                write_loop(&writer, &wrx, max_batch);
+                write_loop(&writer, &wrx, max_batch, &counters, &wal_path, syncer.as_ref());
                 flag.store(false, Ordering::SeqCst);
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
@@ -64,7 +119,27 @@ impl Workers {
                 })
                 .map_err(|e| StoreError::Open(e.to_string()))?;
         }
-        Ok(Self { writer: wtx, readers: rtx, alive })
+        let (stop, stopped) = flume::bounded::<()>(0);
+        thread::Builder::new()
+            .name("store-checkpointer".into())
+            .spawn(move || {
+                // Runs until the store is dropped (the channel disconnects).
+                while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                    if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+                        tracing::warn!("store: background checkpoint failed: {e}");
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Open(e.to_string()))?;
+        Ok(Self { writer: wtx, readers: rtx, alive, stats, _stop_checkpoints: stop })
+    }
+
+    pub(super) fn stats(&self) -> WriteStats {
+        WriteStats {
+            writes: self.stats.writes.load(Ordering::Relaxed),
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            commit_micros: self.stats.commit_micros.load(Ordering::Relaxed),
+        }
     }
 
     pub(super) fn is_alive(&self) -> bool {
@@ -124,17 +199,53 @@ fn in_savepoint<T>(
     }
 }
 
-fn write_loop(conn: &Connection, jobs: &flume::Receiver<WriteJob>, max_batch: usize) {
+/// Makes committed batches durable: one fdatasync of the WAL for every batch that arrived
+/// while the last one ran, then their answers. A failed sync fails them all.
+fn sync_loop(wal_path: &std::path::Path, batches: &flume::Receiver<Vec<Completion>>) {
+    let mut wal: Option<std::fs::File> = None;
+    while let Ok(first) = batches.recv() {
+        let mut ready = vec![first];
+        ready.extend(batches.try_iter());
+        if wal.is_none() {
+            wal = std::fs::OpenOptions::new().write(true).open(wal_path).ok();
+        }
+        let synced = match wal.as_ref().map(std::fs::File::sync_data) {
+            Some(Ok(())) => true,
+            other => {
+                tracing::error!("store: cannot sync the WAL: {other:?}");
+                false
+            }
+        };
+        for done in ready.into_iter().flatten() {
+            done(synced);
+        }
+    }
+}
+
+fn write_loop(
+    conn: &Connection,
+    jobs: &flume::Receiver<WriteJob>,
+    max_batch: usize,
+    stats: &Counters,
+    wal_path: &std::path::Path,
+    syncer: Option<&flume::Sender<Vec<Completion>>>,
+) {
     let mut state = WriterState::default();
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
+    let mut last_batch = 0;
     while let Ok(first) = jobs.recv() {
         batch.push(first);
+        // Only wait for company when the last batch had some: at low load a lone write goes
+        // straight through.
+        let wait = if last_batch >= 4 { BATCH_WAIT } else { std::time::Duration::ZERO };
+        let deadline = std::time::Instant::now() + wait;
         while batch.len() < max_batch {
-            match jobs.try_recv() {
+            match jobs.recv_deadline(deadline) {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
+        last_batch = batch.len();
         let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
@@ -146,19 +257,39 @@ fn write_loop(conn: &Connection, jobs: &flume::Receiver<WriteJob>, max_batch: us
                 drop(job);
             }
         }
+        let commit_started = std::time::Instant::now();
         let committed = began && conn.execute_batch("COMMIT").is_ok();
+        stats.commit_micros.fetch_add(commit_started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.writes.fetch_add(completions.len() as u64, Ordering::Relaxed);
         if !committed {
             let _ = conn.execute_batch("ROLLBACK");
             state.event_seqs.clear();
             tracing::error!("store: batch of {} writes failed to commit", completions.len());
         }
-        for done in completions {
-            done(committed);
+        match syncer {
+            Some(syncer) if committed => {
+                if let Err(flume::SendError(completions)) = syncer.send(completions) {
+                    completions.into_iter().for_each(|done| done(false));
+                }
+            }
+            _ => completions.into_iter().for_each(|done| done(committed)),
         }
-        if committed && state.erased {
+        // After an erasure, copy everything back and empty the WAL so the old page images go.
+        // When the WAL is over its limit, copy back the little the background checkpointer has
+        // not; the next transaction then restarts the WAL and SQLite cuts the file to
+        // journal_size_limit.
+        let checkpoint = if state.erased {
+            Some("PRAGMA wal_checkpoint(TRUNCATE)")
+        } else if std::fs::metadata(wal_path).is_ok_and(|m| m.len() > WAL_LIMIT_BYTES) {
+            Some("PRAGMA wal_checkpoint(PASSIVE)")
+        } else {
+            None
+        };
+        if let (true, Some(sql)) = (committed, checkpoint) {
             state.erased = false;
-            if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
-                tracing::warn!("store: checkpoint after erasure failed: {e}");
+            if let Err(e) = conn.execute_batch(sql) {
+                tracing::warn!("store: checkpoint failed: {e}");
             }
         }
     }
