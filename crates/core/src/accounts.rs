@@ -231,7 +231,46 @@ impl<S: Store> App<S> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use clearline_store::{SqliteOptions, SqliteStore};
+
     use super::*;
+    use crate::{ManualClock, Settings};
+
+    fn app(dir: &tempfile::TempDir, clock: Arc<ManualClock>) -> App<SqliteStore> {
+        let store = SqliteStore::open(SqliteOptions::new(dir.path().join("db"))).unwrap();
+        App::new(store, clock, Settings { session_ttl_ms: 60_000, session_cache_ms: 10_000 })
+    }
+
+    async fn signed_up(app: &App<SqliteStore>) -> SignedIn {
+        let (h, n) = (Handle::parse("tess").unwrap(), DisplayName::parse("Tess").unwrap());
+        app.sign_up(h, n, Password::parse("long enough".into()).unwrap(), None).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_expired_session_is_refused_even_from_the_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_000_000)));
+        let app = app(&dir, clock.clone());
+        let s = signed_up(&app).await;
+        assert!(app.authenticate(&s.token).await.is_ok());
+        clock.advance(59_999);
+        assert!(app.authenticate(&s.token).await.is_ok());
+        clock.advance(1);
+        assert!(matches!(app.authenticate(&s.token).await, Err(CoreError::Unauthenticated)));
+    }
+
+    #[tokio::test]
+    async fn revoking_drops_the_cached_session_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_000_000)));
+        let app = app(&dir, clock);
+        let s = signed_up(&app).await;
+        let me = app.authenticate(&s.token).await.unwrap();
+        app.revoke_session(me, s.token.session()).await.unwrap();
+        assert!(matches!(app.authenticate(&s.token).await, Err(CoreError::Unauthenticated)));
+    }
 
     #[test]
     fn dummy_hash_is_a_valid_argon2id_hash() {

@@ -117,3 +117,14 @@ async fn the_event_socket_needs_a_valid_session() {
     ivy.client.revoke_session("current").await.unwrap();
     assert_eq!(ivy.client.events(None).await.err().and_then(|e| e.status()), Some(401));
 }
+
+#[tokio::test]
+async fn a_since_beyond_the_newest_event_starts_from_now() {
+    let server = TestServer::spawn().await;
+    let (a, b, conv) = server.pair("jay", "kit").await;
+    let mut stream = b.client.events(Some(1_000_000)).await.unwrap();
+    a.client.send_text(&conv, "after a bad since", None).await.unwrap();
+    let e = next(&mut stream).await;
+    assert_eq!(message_body(&e), Some("after a bad since"));
+    assert_eq!(e.seq, 4, "numbering continues from the real newest event");
+}

@@ -101,3 +101,37 @@ async fn every_acknowledged_message_survives_kill_9() {
     assert!(lost.is_empty(), "{} acknowledged messages lost: {lost:?}", lost.len());
     drop(server);
 }
+
+#[tokio::test]
+async fn demo_seeds_a_world_and_sigterm_stops_it_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clearline"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("demo"))
+        .env("CLEARLINE_LOG__FILTER", "warn")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let url = loop {
+        let line = lines.next_line().await.unwrap().expect("demo prints its URL");
+        if let Some(url) = line.strip_prefix("listening on ") {
+            break url.to_owned();
+        }
+        printed.push(line);
+    };
+    assert!(printed.iter().any(|l| l.contains("alice")), "logins are printed: {printed:?}");
+    let alice = Client::new(&url).sign_in("alice", "demo-password").await.unwrap();
+    let client = Client::new(&url).with_token(&alice.token);
+    let inbox = client.inbox(None, None).await.unwrap();
+    assert!(inbox.items.len() >= 3, "alice has conversations");
+    assert!(inbox.items.iter().any(|i| i.conversation.title.as_deref() == Some("Movie night")));
+    assert!(!client.friend_requests().await.unwrap().received.is_empty(), "a pending request waits");
+    let pid = child.id().unwrap().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
+    assert!(status.success());
+    let exit = child.wait().await.unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+}
