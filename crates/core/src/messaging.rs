@@ -26,14 +26,7 @@ impl<S: Store> App<S> {
     }
 
     async fn require_friend(&self, me: Principal, other: UserId) -> Result<(), CoreError> {
-        if other == me.user_id {
-            return Err(CoreError::Unprocessable { reason: "that is you" });
-        }
-        self.user(other).await?;
-        let rel = self.store.relationship(me.user_id, other).await?;
-        if rel.blocked_by_other {
-            return Err(CoreError::NotFound { what: "user" });
-        }
+        let rel = self.visible_relationship(me, other).await?;
         if rel.blocked_by_viewer {
             return Err(CoreError::Blocked);
         }

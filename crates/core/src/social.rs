@@ -36,7 +36,7 @@ impl<S: Store> App<S> {
     }
 
     /// The relationship of `other` to me, after checking `other` exists and has not blocked me.
-    async fn visible_relationship(&self, me: Principal, other: UserId) -> Result<Relationship, CoreError> {
+    pub(crate) async fn visible_relationship(&self, me: Principal, other: UserId) -> Result<Relationship, CoreError> {
         if other == me.user_id {
             return Err(CoreError::Unprocessable { reason: "that is you" });
         }

@@ -27,6 +27,17 @@ async fn user(store: &SqliteStore, handle: &str) -> User {
         .unwrap()
 }
 
+async fn direct(store: &SqliteStore, a: &User, b: &User) -> clearline_domain::Conversation {
+    let new = NewConversation {
+        kind: ConversationKind::Direct,
+        title: None,
+        creator_id: a.id,
+        other_members: vec![b.id],
+        created_at: Timestamp::from_millis(2),
+    };
+    store.create_conversation(new).await.unwrap().value
+}
+
 fn text(s: &str) -> MessageContent {
     MessageContent::new(ContentType::text_plain(), s.as_bytes().to_vec()).unwrap()
 }
@@ -50,17 +61,7 @@ async fn duplicate_handle_is_a_conflict() {
 async fn concurrent_sends_are_numbered_without_gaps_and_idempotent() {
     let (_d, store) = open();
     let (a, b) = (user(&store, "alice").await, user(&store, "bob").await);
-    let conv = store
-        .create_conversation(NewConversation {
-            kind: ConversationKind::Direct,
-            title: None,
-            creator_id: a.id,
-            other_members: vec![b.id],
-            created_at: Timestamp::from_millis(2),
-        })
-        .await
-        .unwrap()
-        .value;
+    let conv = direct(&store, &a, &b).await;
     let mut tasks = Vec::new();
     for i in 0..200 {
         let store = store.clone();
@@ -102,17 +103,7 @@ async fn concurrent_sends_are_numbered_without_gaps_and_idempotent() {
 async fn deleted_message_content_is_gone_from_the_file() {
     let (dir, store) = open();
     let (a, b) = (user(&store, "alice").await, user(&store, "bob").await);
-    let conv = store
-        .create_conversation(NewConversation {
-            kind: ConversationKind::Direct,
-            title: None,
-            creator_id: a.id,
-            other_members: vec![b.id],
-            created_at: Timestamp::from_millis(2),
-        })
-        .await
-        .unwrap()
-        .value;
+    let conv = direct(&store, &a, &b).await;
     let secret = "the-launch-code-is-4242-zulu";
     let sent = store
         .send_message(
