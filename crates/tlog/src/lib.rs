@@ -12,7 +12,7 @@
 //! - [`checkpoint`]: the checkpoint body (C2SP tlog-checkpoint).
 //! - [`note`]: signing and opening checkpoints as signed notes (C2SP signed-note, Ed25519).
 //! - [`tiles`]: tile and entry-bundle paths and tile contents (C2SP tlog-tiles).
-//! - [`error`]: [`Error`].
+//! - [`error`]: the error type, [`Error`].
 
 pub mod checkpoint;
 pub mod error;
@@ -22,6 +22,7 @@ pub mod proof;
 pub mod tiles;
 pub mod tree;
 
+pub use checkpoint::Checkpoint;
 pub use error::Error;
 pub use hash::{Hash, leaf_hash, node_hash};
 

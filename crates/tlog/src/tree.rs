@@ -22,7 +22,7 @@ fn split(n: u64) -> u64 {
 /// above `end - start` (true of every range the RFC recursion visits).
 fn subtree(r: &impl HashReader, start: u64, end: u64) -> Result<Hash, Error> {
     let n = end - start;
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return r.read_hash(n.trailing_zeros() as u8, start / n);
     }
     let k = split(n);
@@ -118,7 +118,7 @@ impl MemoryTree {
             }
             let row = &mut self.levels[level];
             row.push(hash);
-            if row.len() % 2 == 1 {
+            if !row.len().is_multiple_of(2) {
                 return;
             }
             hash = node_hash(&row[row.len() - 2], &row[row.len() - 1]);
