@@ -2,8 +2,13 @@ use clearline_api_types::{EventData, EventEnvelope};
 use clearline_client::EventStream;
 use clearline_testkit::TestServer;
 
+/// The next event; a missing one fails the test after 30 s instead of hanging it.
 async fn next(stream: &mut EventStream) -> EventEnvelope {
-    stream.next().await.expect("stream open").expect("valid event")
+    tokio::time::timeout(std::time::Duration::from_secs(30), stream.next())
+        .await
+        .expect("an event within 30 s")
+        .expect("stream open")
+        .expect("valid event")
 }
 
 fn message_body(e: &EventEnvelope) -> Option<&str> {

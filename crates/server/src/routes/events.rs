@@ -41,12 +41,16 @@ pub async fn events(
     let token = bearer(&headers).or(q.access_token.as_deref());
     let me = authenticate(&s, token).await?;
     let upgrade = upgrade.map_err(|_| ApiError::Malformed("this endpoint needs a WebSocket upgrade".to_owned()))?;
-    let since = q.since.map(|n| EventSeq(n.max(0)));
+    // Fix the starting point before the handshake completes: anything committed after the
+    // client sees the upgrade is numbered above it and will be replayed. A `since` beyond the
+    // newest event (a client restored from a backup, say) starts from now.
+    let newest = s.app.last_event_seq(me.user_id).await?;
+    let start = q.since.map_or(newest, |n| EventSeq(n.max(0)).min(newest));
     Ok(upgrade
         .read_buffer_size(4096)
         .write_buffer_size(0)
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| connection(s, me.user_id, since, socket)))
+        .on_upgrade(move |socket| connection(s, me.user_id, start, socket)))
 }
 
 enum Stop {
@@ -74,11 +78,11 @@ async fn replay(s: &AppState, user: UserId, last: &mut EventSeq, socket: &mut We
     }
 }
 
-async fn connection(s: AppState, user: UserId, since: Option<EventSeq>, mut socket: WebSocket) {
+async fn connection(s: AppState, user: UserId, start: EventSeq, mut socket: WebSocket) {
     s.metrics.websockets.inc();
     // Subscribe before reading the store, so no event falls between the two.
     let mut live = s.app.hub().subscribe(user);
-    let stop = run(&s, user, since, &mut live, &mut socket).await;
+    let stop = run(&s, user, start, &mut live, &mut socket).await;
     drop(live);
     if let Err(stop) = stop {
         let (code, reason) = match stop {
@@ -95,13 +99,11 @@ async fn connection(s: AppState, user: UserId, since: Option<EventSeq>, mut sock
 async fn run(
     s: &AppState,
     user: UserId,
-    since: Option<EventSeq>,
+    start: EventSeq,
     live: &mut clearline_core::Subscription,
     socket: &mut WebSocket,
 ) -> Result<(), Stop> {
-    // A `since` beyond the newest event (a client from a restored backup, say) starts from now.
-    let newest = s.app.last_event_seq(user).await.map_err(|_| Stop::Failed)?;
-    let mut last = since.map_or(newest, |n| n.min(newest));
+    let mut last = start;
     replay(s, user, &mut last, socket).await?;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
