@@ -36,6 +36,12 @@ pub struct UserResponse {
     pub display_name: String,
 }
 
+impl From<&clearline_domain::User> for UserResponse {
+    fn from(u: &clearline_domain::User) -> Self {
+        Self { id: u.id.to_string(), handle: u.handle.to_string(), display_name: u.display_name.as_str().to_owned() }
+    }
+}
+
 /// A new session and its token (shown once).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionCreated {

@@ -76,12 +76,6 @@ pub enum EventData {
     },
 }
 
-impl From<&clearline_domain::User> for UserResponse {
-    fn from(u: &clearline_domain::User) -> Self {
-        Self { id: u.id.to_string(), handle: u.handle.to_string(), display_name: u.display_name.as_str().to_owned() }
-    }
-}
-
 impl From<&Event> for EventEnvelope {
     fn from(e: &Event) -> Self {
         let data = match &e.kind {

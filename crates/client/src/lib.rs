@@ -88,11 +88,6 @@ impl Client {
         Self { token: Some(token.to_owned()), ..self.clone() }
     }
 
-    /// The server's base URL.
-    pub fn base_url(&self) -> &str {
-        &self.base
-    }
-
     /// The session token in use, if any.
     pub fn token(&self) -> Option<&str> {
         self.token.as_deref()

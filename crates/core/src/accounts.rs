@@ -215,12 +215,7 @@ impl<S: Store> App<S> {
     pub async fn revoke_session(&self, me: Principal, id: SessionId) -> Result<(), CoreError> {
         let revoked = self.store.revoke_session(me.user_id, id, self.clock.now()).await?;
         self.sessions.forget(id);
-        if revoked { Ok(()) } else { Err(CoreError::NotFound { what: "session" }) }
-    }
-
-    /// People by id (those that exist).
-    pub async fn users(&self, ids: Vec<UserId>) -> Result<Vec<User>, CoreError> {
-        Ok(self.store.users(ids).await?)
+        CoreError::found(revoked, "session")
     }
 
     /// One person, or `NotFound`.

@@ -56,11 +56,6 @@ impl<S: Store> App<S> {
         &self.store
     }
 
-    /// The clock.
-    pub fn clock(&self) -> &dyn Clock {
-        &*self.clock
-    }
-
     pub(crate) fn deliver(&self, deliveries: Vec<Delivery>) {
         self.hub.publish(deliveries);
     }

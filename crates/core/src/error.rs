@@ -61,6 +61,21 @@ pub enum CoreError {
     Hashing,
 }
 
+impl CoreError {
+    /// A store `NotFound` renamed to what the caller asked about; other errors unchanged.
+    pub(crate) fn not_found_as(e: StoreError, what: &'static str) -> Self {
+        match e {
+            StoreError::NotFound { .. } => Self::NotFound { what },
+            other => other.into(),
+        }
+    }
+
+    /// `Ok` when a store call found something to act on, `NotFound { what }` otherwise.
+    pub(crate) fn found(found: bool, what: &'static str) -> Result<(), Self> {
+        if found { Ok(()) } else { Err(Self::NotFound { what }) }
+    }
+}
+
 impl From<StoreError> for CoreError {
     fn from(e: StoreError) -> Self {
         match e {

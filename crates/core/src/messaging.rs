@@ -165,10 +165,7 @@ impl<S: Store> App<S> {
                 Ok(())
             })
             .await
-            .map_err(|e| match CoreError::from(e) {
-                CoreError::NotFound { .. } => CoreError::NotFound { what: "conversation" },
-                other => other,
-            })??;
+            .map_err(|e| CoreError::not_found_as(e, "conversation"))??;
         if !sent.created {
             let first = &sent.value;
             let same = first.conversation_id == id && first.content.as_ref().is_none_or(|c| *c == content);

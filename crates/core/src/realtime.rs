@@ -47,11 +47,6 @@ impl Hub {
         }
     }
 
-    /// The number of live connections, for metrics.
-    pub fn connections(&self) -> usize {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner).values().map(Vec::len).sum()
-    }
-
     fn unsubscribe(&self, user: UserId, id: u64) {
         let mut map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(conns) = map.get_mut(&user) {

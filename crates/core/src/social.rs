@@ -5,7 +5,7 @@
 //! asked you makes you friends at once.
 
 use clearline_domain::{FriendRequest, HandlePrefix, Relationship, User, UserId};
-use clearline_store::{Friend, Store, StoreError};
+use clearline_store::{Friend, Store};
 
 use crate::{App, CoreError, Principal};
 
@@ -19,14 +19,6 @@ pub enum RequestOutcome {
     Requested,
     /// They had asked too: you are friends now.
     BecameFriends,
-}
-
-/// A store `NotFound` renamed to what the caller asked about; other errors unchanged.
-fn not_found_as(e: StoreError, what: &'static str) -> CoreError {
-    match e {
-        StoreError::NotFound { .. } => CoreError::NotFound { what },
-        other => other.into(),
-    }
 }
 
 impl<S: Store> App<S> {
@@ -72,27 +64,19 @@ impl<S: Store> App<S> {
             .store
             .accept_friend_request(me.user_id, from, self.clock.now())
             .await
-            .map_err(|e| not_found_as(e, "friend request"))?;
+            .map_err(|e| CoreError::not_found_as(e, "friend request"))?;
         self.deliver(deliveries);
         Ok(())
     }
 
     /// Declines the request `from` sent me.
     pub async fn decline_friend_request(&self, me: Principal, from: UserId) -> Result<(), CoreError> {
-        if self.store.delete_friend_request(from, me.user_id).await? {
-            Ok(())
-        } else {
-            Err(CoreError::NotFound { what: "friend request" })
-        }
+        CoreError::found(self.store.delete_friend_request(from, me.user_id).await?, "friend request")
     }
 
     /// Withdraws the request I sent `to`.
     pub async fn cancel_friend_request(&self, me: Principal, to: UserId) -> Result<(), CoreError> {
-        if self.store.delete_friend_request(me.user_id, to).await? {
-            Ok(())
-        } else {
-            Err(CoreError::NotFound { what: "friend request" })
-        }
+        CoreError::found(self.store.delete_friend_request(me.user_id, to).await?, "friend request")
     }
 
     /// My pending requests: (received, sent).
@@ -111,7 +95,7 @@ impl<S: Store> App<S> {
             .store
             .remove_friend(me.user_id, friend, self.clock.now())
             .await
-            .map_err(|e| not_found_as(e, "friend"))?;
+            .map_err(|e| CoreError::not_found_as(e, "friend"))?;
         self.deliver(deliveries);
         Ok(())
     }
@@ -129,7 +113,7 @@ impl<S: Store> App<S> {
 
     /// Lifts my block of `other`.
     pub async fn unblock(&self, me: Principal, other: UserId) -> Result<(), CoreError> {
-        if self.store.unblock(me.user_id, other).await? { Ok(()) } else { Err(CoreError::NotFound { what: "block" }) }
+        CoreError::found(self.store.unblock(me.user_id, other).await?, "block")
     }
 
     /// The people I blocked.

@@ -130,7 +130,6 @@ pub async fn idle(url: &str, server: Option<Process>, args: IdleArgs) -> anyhow:
     for s in &mut open {
         s.ping().await?;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
     println!("idle: {} WebSocket connections open", open.len());
     if let (Some(s), Some(b)) = (server, before) {
         let after = s.rss();

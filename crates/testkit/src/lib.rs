@@ -57,11 +57,6 @@ impl TestServer {
         self.dir.path()
     }
 
-    /// The server's shared state (for checks that have no API, such as the database file).
-    pub fn state(&self) -> &clearline_server::AppState {
-        &self.running.as_ref().expect("server running").state
-    }
-
     /// An anonymous client.
     pub fn client(&self) -> Client {
         Client::new(&self.url)

@@ -29,11 +29,13 @@ fn insert_member(c: &Connection, id: ConversationId, user: UserId, now: Timestam
     Ok(n == 1)
 }
 
-fn summary(c: &Connection, user: UserId, id: ConversationId) -> Result<ConversationSummary, StoreError> {
+/// One inbox row; `last_message_id` and `activity` come from the listing query.
+fn summary(
+    c: &Connection,
+    user: UserId,
+    (id, last_message_id, activity): (ConversationId, Option<i64>, i64),
+) -> Result<ConversationSummary, StoreError> {
     let conversation = must_load(c, id)?;
-    let (last_message_id, activity): (Option<i64>, i64) = c
-        .prep("SELECT last_message_id, activity FROM conversations WHERE id = $1")?
-        .query_row([id.raw()], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let last_message = match last_message_id {
         Some(m) => rows::load_message(c, clearline_domain::MessageId::from_raw(m))?,
         None => None,
@@ -114,20 +116,20 @@ impl ConversationStore for SqliteStore {
             .read(move |c| {
                 let (at, id) = before.map_or((i64::MAX, i64::MAX), |b| (b.activity, b.id.raw()));
                 let mut stmt = c.prep(
-                    "SELECT c.id FROM members mb JOIN conversations c ON c.id = mb.conversation_id
+                    "SELECT c.id, c.last_message_id, c.activity
+                     FROM members mb JOIN conversations c ON c.id = mb.conversation_id
                      WHERE mb.user_id = $1
                        AND (c.activity < $2 OR (c.activity = $2 AND c.id < $3))
                      ORDER BY c.activity DESC, c.id DESC LIMIT $4",
                 )?;
-                let ids = stmt
-                    .query_map(rusqlite::params![user.raw(), at, id, limit + 1], |r| r.get::<_, i64>(0))?
+                let rows = stmt
+                    .query_map(rusqlite::params![user.raw(), at, id, limit + 1], |r| {
+                        Ok((ConversationId::from_raw(r.get(0)?), r.get(1)?, r.get(2)?))
+                    })?
                     .collect::<Result<Vec<_>, _>>()?;
-                let has_more = ids.len() > limit as usize;
-                let items = ids
-                    .into_iter()
-                    .take(limit as usize)
-                    .map(|id| summary(c, user, ConversationId::from_raw(id)))
-                    .collect::<Result<_, _>>()?;
+                let has_more = rows.len() > limit as usize;
+                let items =
+                    rows.into_iter().take(limit as usize).map(|row| summary(c, user, row)).collect::<Result<_, _>>()?;
                 Ok(Page { items, has_more })
             })
             .await
