@@ -53,6 +53,36 @@ pub struct ConversationResponse {
     pub created_at: i64,
     /// Last message (or creation), ms since the epoch.
     pub last_activity_at: i64,
+    /// For app threads: the app that started it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by_app: Option<AppRef>,
+    /// Every app that can read this conversation, and which member allowed it.
+    #[serde(default)]
+    pub readable_by: Vec<ReadableBy>,
+}
+
+/// An app, by id and name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppRef {
+    /// `app_…`.
+    pub app_id: String,
+    /// The app's name.
+    pub name: String,
+}
+
+/// An app that can read a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReadableBy {
+    /// `app_…`.
+    pub app_id: String,
+    /// The app's name.
+    pub app_name: String,
+    /// The partner's name.
+    pub partner_name: String,
+    /// The member whose grant allows it, `usr_…`.
+    pub allowed_by: String,
+    /// `inbox:read` (as the app that started this app thread) or `inbox:read_all` (whole inbox).
+    pub scope: String,
 }
 
 impl From<&Conversation> for ConversationResponse {
@@ -73,6 +103,8 @@ impl From<&Conversation> for ConversationResponse {
                 .collect(),
             created_at: c.created_at.millis(),
             last_activity_at: c.last_activity_at.millis(),
+            started_by_app: None,
+            readable_by: Vec::new(),
         }
     }
 }

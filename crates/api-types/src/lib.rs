@@ -8,12 +8,14 @@
 //! - [`social`]: friends, friend requests, blocks.
 //! - [`conversations`]: conversations and the inbox listing.
 //! - [`messages`]: messages, paging, read marks.
+//! - [`partner`]: the partner API, OAuth responses, the admin API and a person's app controls.
 //! - [`events`]: realtime events sent over the WebSocket.
 
 pub mod accounts;
 pub mod conversations;
 pub mod events;
 pub mod messages;
+pub mod partner;
 pub mod problem;
 pub mod social;
 
@@ -21,5 +23,6 @@ pub use accounts::*;
 pub use conversations::*;
 pub use events::*;
 pub use messages::*;
+pub use partner::*;
 pub use problem::{ErrorCode, Problem};
 pub use social::*;

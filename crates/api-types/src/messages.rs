@@ -46,6 +46,31 @@ pub struct MessageResponse {
     /// Deleted, ms since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<i64>,
+    /// The partner app it was sent through (`app_…`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_app_id: Option<String>,
+    /// The app's link card, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardBody>,
+}
+
+/// A link card: title, link and optional image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardBody {
+    /// 1 to 200 characters.
+    pub title: String,
+    /// An absolute http(s) URL, at most 2048 bytes.
+    pub url: String,
+    /// An absolute http(s) URL, at most 2048 bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+}
+
+impl From<&clearline_domain::Card> for CardBody {
+    fn from(c: &clearline_domain::Card) -> Self {
+        Self { title: c.title().to_owned(), url: c.url().to_owned(), image_url: c.image_url().map(str::to_owned) }
+    }
 }
 
 impl From<&Message> for MessageResponse {
@@ -69,6 +94,8 @@ impl From<&Message> for MessageResponse {
             body_base64,
             created_at: m.created_at.millis(),
             deleted_at: m.deleted_at.map(|t| t.millis()),
+            via_app_id: m.via.map(|a| a.to_string()),
+            card: m.card.as_ref().map(Into::into),
         }
     }
 }

@@ -37,6 +37,16 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// Well-formed, but not applicable to this target.
     Unprocessable,
+    /// The partner access token is missing, malformed, unknown, expired or its grant revoked.
+    InvalidToken,
+    /// The grant lacks the scope this call needs, or the partner's tier does not allow it.
+    InsufficientScope,
+    /// The partner's agreement is suspended or not in force.
+    AgreementSuspended,
+    /// Too many calls; see `Retry-After`.
+    RateLimited,
+    /// Only operators may do this.
+    NotOperator,
     /// The server failed; nothing about the cause is disclosed.
     Internal,
     /// The server is not ready or shutting down.
@@ -60,6 +70,11 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Unprocessable => "unprocessable",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::AgreementSuspended => "agreement_suspended",
+            Self::RateLimited => "rate_limited",
+            Self::NotOperator => "not_operator",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
         }

@@ -11,7 +11,8 @@ use crate::ServeArgs;
 
 /// The top-level keys environment variables may set; other `CLEARLINE_*` variables (for
 /// example the test suite's) are ignored rather than refused.
-const ENV_KEYS: &[&str] = &["listen", "data_dir", "log__", "storage__", "sessions__"];
+const ENV_KEYS: &[&str] =
+    &["listen", "data_dir", "public_url", "log__", "storage__", "sessions__", "partner__", "transparency__"];
 
 #[derive(Serialize)]
 struct Flags {

@@ -1,12 +1,15 @@
 //! The demo world of `clearline demo`: a handful of people, friendships, a pending request,
 //! direct conversations and a group with history, all created through the services so every
-//! rule applies. Later issues add the Streamflix partner and its traffic here.
+//! rule applies, and the Streamflix partner (extended agreement) with its app, connected by Alice and Bob.
 
 use std::path::Path;
 
+use clearline_core::oauth::{AuthorizeParams, ClientAuth};
+use clearline_core::partners::{AppRegistration, Operator};
 use clearline_core::{App, Principal};
 use clearline_domain::{
-    ContentType, ConversationId, DisplayName, GroupTitle, Handle, MessageContent, Password, UserId,
+    Agreement, Card, ClientKind, ContentType, ConversationId, DisplayName, GroupTitle, Handle, MessageContent, OrgName,
+    PartnerSlug, Password, RedirectUri, Scopes, Tier, Timestamp, UserId,
 };
 use clearline_store::Store;
 
@@ -20,6 +23,7 @@ pub const PEOPLE: &[(&str, &str)] = &[
     ("carol", "Carol Diaz"),
     ("dave", "Dave Okafor"),
     ("erin", "Erin Walsh"),
+    ("operator", "Clearline Operator"),
 ];
 
 /// Empties (or creates) the demo data directory so every demo starts fresh.
@@ -63,9 +67,10 @@ pub async fn seed<S: Store>(app: &App<S>) -> anyhow::Result<Vec<(String, UserId)
                 Some("demo"),
             )
             .await?;
-        p.push(Principal { user_id: signed.user.id, session_id: signed.token.session() });
+        p.push(Principal { user_id: signed.user.id, session_id: signed.token.id() });
     }
-    let [alice, bob, carol, dave, erin] = [p[0], p[1], p[2], p[3], p[4]];
+    let [alice, bob, carol, dave, erin, operator] = [p[0], p[1], p[2], p[3], p[4], p[5]];
+    app.grant_operator(Operator::local(), operator.user_id).await?;
     befriend(app, alice, bob).await?;
     befriend(app, alice, carol).await?;
     befriend(app, bob, carol).await?;
@@ -124,4 +129,103 @@ pub fn print_welcome(url: &str, dir: &Path, people: &[(String, UserId)]) {
     println!(
         "Try: curl -s {url}/v1/sessions -H 'content-type: application/json' -d '{{\"handle\":\"alice\",\"password\":\"{DEMO_PASSWORD}\"}}'"
     );
+}
+
+/// The redirect URI of the demo Streamflix app (nothing needs to listen there: the partner
+/// guide reads the code from the redirect's `Location`).
+pub const STREAMFLIX_REDIRECT: &str = "http://127.0.0.1:8765/callback";
+
+/// The demo Streamflix partner: its app's client id and secret.
+pub struct Streamflix {
+    /// `app_…`.
+    pub client_id: String,
+    /// Shown once.
+    pub client_secret: String,
+}
+
+/// Connects `who` to the app the way its users would: an authorization request with PKCE,
+/// consent, and the code exchanged by the app with its secret. Returns the access token.
+async fn connect<S: Store>(
+    app: &App<S>,
+    who: Principal,
+    client_id: &str,
+    secret: &str,
+    scope: &str,
+) -> anyhow::Result<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let verifier = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let params = AuthorizeParams {
+        client_id: Some(client_id.to_owned()),
+        redirect_uri: Some(STREAMFLIX_REDIRECT.to_owned()),
+        response_type: Some("code".to_owned()),
+        scope: Some(scope.to_owned()),
+        state: None,
+        code_challenge: Some(challenge),
+        code_challenge_method: Some("S256".to_owned()),
+    };
+    let req = app.authorize_request(params).await.map_err(|e| anyhow::anyhow!("authorize: {e:?}"))?;
+    let scopes = req.scopes;
+    let outcome = app.consent(who.user_id, req, true, scopes).await?;
+    let code = outcome.result.map_err(|e| anyhow::anyhow!("consent: {}", e.as_str()))?;
+    let client = ClientAuth { client_id: client_id.to_owned(), secret: Some(secret.to_owned()) };
+    Ok(app.exchange_code(&client, &code, STREAMFLIX_REDIRECT, &verifier).await?.access_token)
+}
+
+/// Creates the operator, the Streamflix partner (extended agreement) and its app; Alice and Bob
+/// connect it, and Alice recommends a title to Bob from it.
+pub async fn seed_streamflix<S: Store>(app: &App<S>, people: &[(String, UserId)]) -> anyhow::Result<Streamflix> {
+    let op = Operator::local();
+    let scopes = Scopes::parse("inbox:send inbox:read inbox:read_all inbox:delete friends:read friends:read_all")?;
+    let agreement = Agreement {
+        tier: Tier::Extended,
+        scopes,
+        max_grant_days: 90,
+        report_cadence_days: 14,
+        effective_from: Timestamp::from_millis(0),
+        effective_until: None,
+        suspended_at: None,
+    };
+    let partner =
+        app.create_partner(op, PartnerSlug::parse("streamflix")?, OrgName::parse("Streamflix")?, agreement).await?;
+    let reg = AppRegistration {
+        name: OrgName::parse("Streamflix")?,
+        kind: ClientKind::Confidential,
+        redirect_uris: vec![RedirectUri::parse(STREAMFLIX_REDIRECT)?],
+        webhook_url: None,
+    };
+    let (sf, secret) = app.register_app(op, partner.id, reg).await?;
+    let secret = secret.ok_or_else(|| anyhow::anyhow!("a confidential app has a secret"))?.expose();
+    let client_id = sf.id.to_string();
+    let person = |h: &str| people.iter().find(|(x, _)| x == h).map(|(_, id)| *id);
+    let (Some(alice), Some(bob)) = (person("alice"), person("bob")) else { anyhow::bail!("demo people missing") };
+    let sign_in = |h: &'static str| async move {
+        let s = app.sign_in(Handle::parse(h)?, Password::parse(DEMO_PASSWORD.to_owned())?, Some("demo")).await?;
+        Ok::<_, anyhow::Error>(Principal { user_id: s.user.id, session_id: s.token.id() })
+    };
+    let (a, b) = (sign_in("alice").await?, sign_in("bob").await?);
+    debug_assert_eq!((a.user_id, b.user_id), (alice, bob));
+    let standard = "inbox:send inbox:read inbox:delete friends:read";
+    let alice_token = connect(app, a, &client_id, &secret, standard).await?;
+    connect(app, b, &client_id, &secret, standard).await?;
+    let friends = app.partner_friends(Some(&alice_token)).await?;
+    let to: Vec<_> = friends.into_iter().filter(|f| f.display_name == "Bob Chen").map(|f| f.id).collect();
+    let card = Card::new("Night Harbour — Season 2", "https://streamflix.example/title/night-harbour", None)?;
+    let sent =
+        app.partner_send(Some(&alice_token), to, text("You have to see the lighthouse episode!")?, Some(card)).await?;
+    if let Some(m) = sent.first() {
+        app.send_message(b, m.conversation_id, text("Adding it to my list tonight")?, None).await?;
+    }
+    Ok(Streamflix { client_id, client_secret: secret })
+}
+
+/// Prints the Streamflix app's credentials.
+pub fn print_streamflix(sf: &Streamflix) {
+    println!(
+        "Partner Streamflix (extended agreement), app client_id {} and client_secret {}",
+        sf.client_id, sf.client_secret
+    );
+    println!("  redirect URI {STREAMFLIX_REDIRECT}; walk-through in docs/partner-guide.md");
+    println!("  operator account: handle \"operator\", same password");
 }

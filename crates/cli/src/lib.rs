@@ -4,10 +4,14 @@
 //!
 //! # Layout
 //! - [`config`]: the one configuration loader (defaults → TOML → `CLEARLINE_*` env → flags).
+//! - [`admin`]: `clearline admin`, the operator's commands (operators, partners, apps).
+//! - [`log`]: `clearline log verify` and `verify-receipt`, checks of the transparency log.
 //! - [`demo`]: the demo world seeded by `clearline demo`.
 
+pub mod admin;
 pub mod config;
 pub mod demo;
+pub mod log;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -34,6 +38,18 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run the server on a fresh data dir filled with a small demo world.
     Demo(ServeArgs),
+    /// Operator commands on the data directory: operators, partners, agreements, apps.
+    Admin {
+        /// Where the data is.
+        #[command(flatten)]
+        args: ServeArgs,
+        /// What to do.
+        #[command(subcommand)]
+        command: admin::AdminCommand,
+    },
+    /// Check the transparency log (as an auditor) or one receipt (offline).
+    #[command(subcommand)]
+    Log(log::LogCommand),
 }
 
 /// Flags shared by `serve` and `demo`; they override the file and the environment.
@@ -66,6 +82,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let (args, demo) = match cli.command {
         Command::Serve(a) => (a, false),
         Command::Demo(a) => (a, true),
+        Command::Admin { args, command } => return run_admin(&args, command),
+        Command::Log(command) => return log::run(command),
     };
     let mut config = config::load(&args)?;
     if demo && args.data_dir.is_none() {
@@ -81,12 +99,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let url = format!("http://{}", running.addr);
         if demo {
             let people = demo::seed(&running.state.app).await?;
+            let streamflix = demo::seed_streamflix(&running.state.app, &people).await?;
             demo::print_welcome(&url, &config.data_dir, &people);
+            demo::print_streamflix(&streamflix);
         }
         println!("listening on {url}");
         std::io::stdout().flush()?;
         clearline_server::serve_until(running, shutdown_signal()).await?;
         Ok(())
+    })
+}
+
+fn run_admin(args: &ServeArgs, command: admin::AdminCommand) -> anyhow::Result<()> {
+    let config = config::load(args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let issuer = format!("http://{}", config.listen);
+        let state = clearline_server::build_state(&config, issuer, std::sync::Arc::new(clearline_core::SystemClock))?;
+        admin::run(state.app, command).await
     })
 }
 

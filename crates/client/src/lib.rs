@@ -4,9 +4,13 @@
 //!
 //! # Layout
 //! - [`Client`]: one method per API call (this file).
+//! - [`partner`]: the partner API (with an access token), a person's app controls, the admin API.
+//! - [`oauth`]: PKCE and answering the consent page as a person's browser would.
 //! - [`events`]: [`EventStream`], the realtime WebSocket.
 
 pub mod events;
+pub mod oauth;
+pub mod partner;
 
 use clearline_api_types::*;
 use reqwest::{RequestBuilder, StatusCode};
@@ -102,21 +106,25 @@ impl Client {
         }
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<(StatusCode, T)> {
+    pub(crate) async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<(StatusCode, T)> {
         let res = check(req.send().await?).await?;
         let status = res.status();
         Ok((status, res.json().await?))
     }
 
-    async fn send_empty(&self, req: RequestBuilder) -> Result<()> {
+    pub(crate) async fn send_empty(&self, req: RequestBuilder) -> Result<()> {
         check(req.send().await?).await.map(drop)
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         Ok(self.send(self.request(Method::GET, path)).await?.1)
     }
 
-    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<(StatusCode, T)> {
+    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(StatusCode, T)> {
         self.send(self.request(Method::POST, path).json(body)).await
     }
 

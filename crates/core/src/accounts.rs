@@ -172,7 +172,7 @@ impl<S: Store> App<S> {
     /// Turns a bearer token into the person it acts for.
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Principal, CoreError> {
         let now = self.clock.now();
-        let id = token.session();
+        let id = token.id();
         let cached = match self.sessions.get(id) {
             Some(c) if now.millis() - c.checked_at.millis() < self.settings.session_cache_ms => c,
             _ => {
@@ -235,7 +235,7 @@ mod tests {
 
     fn app(dir: &tempfile::TempDir, clock: Arc<ManualClock>) -> App<SqliteStore> {
         let store = SqliteStore::open(SqliteOptions::new(dir.path().join("db"))).unwrap();
-        App::new(store, clock, Settings { session_ttl_ms: 60_000, session_cache_ms: 10_000 })
+        App::new(store, clock, Settings { session_ttl_ms: 60_000, session_cache_ms: 10_000, ..Settings::default() })
     }
 
     async fn signed_up(app: &App<SqliteStore>) -> SignedIn {
@@ -263,7 +263,7 @@ mod tests {
         let app = app(&dir, clock);
         let s = signed_up(&app).await;
         let me = app.authenticate(&s.token).await.unwrap();
-        app.revoke_session(me, s.token.session()).await.unwrap();
+        app.revoke_session(me, s.token.id()).await.unwrap();
         assert!(matches!(app.authenticate(&s.token).await, Err(CoreError::Unauthenticated)));
     }
 

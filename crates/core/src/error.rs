@@ -53,6 +53,22 @@ pub enum CoreError {
         /// Why.
         reason: &'static str,
     },
+    /// A partner call was denied; the access event naming the reason is recorded.
+    #[error("partner access denied: {}", .0.as_str())]
+    PartnerDenied(clearline_domain::DenyReason),
+    /// Too many calls; try again after this many seconds.
+    #[error("rate limit exceeded; retry after {retry_after_secs} s")]
+    RateLimited {
+        /// When to retry.
+        retry_after_secs: u64,
+    },
+    /// The caller is signed in but is not an operator.
+    #[error("only operators may do this")]
+    NotOperator,
+    /// The transparency log did not integrate the call's access event in time; nothing revealing
+    /// was released.
+    #[error("the transparency log is not available; try again")]
+    LogUnavailable,
     /// Storage failed; the caller gets a bare 5xx, the cause is logged.
     #[error("storage failure: {0}")]
     Store(#[source] StoreError),

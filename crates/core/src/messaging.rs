@@ -46,6 +46,7 @@ impl<S: Store> App<S> {
                 title: None,
                 creator_id: me.user_id,
                 other_members: vec![friend],
+                app_id: None,
                 created_at: self.clock.now(),
             })
             .await?;
@@ -76,6 +77,7 @@ impl<S: Store> App<S> {
                 title: Some(title),
                 creator_id: me.user_id,
                 other_members: members,
+                app_id: None,
                 created_at: self.clock.now(),
             })
             .await?;
@@ -148,6 +150,8 @@ impl<S: Store> App<S> {
             sender_id: me.user_id,
             content: content.clone(),
             idempotency_key: key,
+            via: None,
+            card: None,
             created_at: self.clock.now(),
         };
         let sent = self

@@ -1,39 +1,62 @@
-//! Session tokens. A token is `<session id>.<secret>`: the id selects the stored session, the
-//! 256-bit random secret proves possession. Only SHA-256 of the secret is stored, and it is
-//! compared in constant time, so neither the database nor timing reveals a usable token.
+//! Bearer credentials: session tokens, OAuth authorization codes, access and refresh tokens.
+//! Each is `<id>.<secret>`: the typed id selects the stored record, the 256-bit random secret
+//! proves possession. Only SHA-256 of the secret is stored, and it is compared in constant
+//! time, so neither the database nor timing reveals a usable credential. Client secrets are a
+//! bare 256-bit secret, stored and checked the same way.
 
 use std::fmt;
 use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use clearline_domain::SessionId;
+use clearline_domain::Id;
+use clearline_domain::id::{AccessTokenKind, AuthCodeKind, IdKind, RefreshTokenKind, SessionKind};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// A bearer session token. Its `Debug` never shows the secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SessionToken {
-    session: SessionId,
+/// A credential `<id>.<secret>` for a record of kind `K`. Its `Debug` never shows the secret.
+pub struct Token<K: IdKind> {
+    session: Id<K>,
     secret: [u8; 32],
 }
 
-impl SessionToken {
-    /// A fresh random secret for `session`; the id is filled in after the session is stored.
+/// A bearer session token (`ses_…`).
+pub type SessionToken = Token<SessionKind>;
+/// An OAuth authorization code (`oac_…`).
+pub type AuthCode = Token<AuthCodeKind>;
+/// An OAuth access token (`oat_…`).
+pub type AccessToken = Token<AccessTokenKind>;
+/// An OAuth refresh token (`ort_…`).
+pub type RefreshToken = Token<RefreshTokenKind>;
+
+impl<K: IdKind> Clone for Token<K> {
+    fn clone(&self) -> Self {
+        Self { session: self.session, secret: self.secret }
+    }
+}
+impl<K: IdKind> PartialEq for Token<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.session == other.session && bool::from(self.secret.ct_eq(&other.secret))
+    }
+}
+impl<K: IdKind> Eq for Token<K> {}
+
+impl<K: IdKind> Token<K> {
+    /// A fresh random secret; the id is filled in once the record is stored.
     pub fn random_secret() -> [u8; 32] {
         let mut secret = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut secret);
         secret
     }
 
-    /// A token for a stored session.
-    pub fn new(session: SessionId, secret: [u8; 32]) -> Self {
-        Self { session, secret }
+    /// A token for a stored record.
+    pub fn new(id: Id<K>, secret: [u8; 32]) -> Self {
+        Self { session: id, secret }
     }
 
-    /// The session this token selects.
-    pub fn session(&self) -> SessionId {
+    /// The record this token selects.
+    pub fn id(&self) -> Id<K> {
         self.session
     }
 
@@ -53,17 +76,17 @@ impl SessionToken {
     }
 }
 
-impl fmt::Debug for SessionToken {
+impl<K: IdKind> fmt::Debug for Token<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionToken({}.<redacted>)", self.session)
+        write!(f, "Token({}.<redacted>)", self.session)
     }
 }
 
-/// The token text was not `<session id>.<43 base64url characters>`.
+/// The token text was not `<id>.<43 base64url characters>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MalformedToken;
 
-impl FromStr for SessionToken {
+impl<K: IdKind> FromStr for Token<K> {
     type Err = MalformedToken;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -75,8 +98,49 @@ impl FromStr for SessionToken {
     }
 }
 
+/// 32 random bytes for a server key.
+pub(crate) fn random_key() -> [u8; 32] {
+    SessionToken::random_secret()
+}
+
+/// A confidential client's secret: 256 random bits, shown once as base64url, stored as SHA-256.
+pub struct ClientSecret([u8; 32]);
+
+impl ClientSecret {
+    /// A fresh random secret.
+    pub fn generate() -> Self {
+        Self(Token::<SessionKind>::random_secret())
+    }
+
+    /// SHA-256 of the secret, the only form stored.
+    pub fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.0).into()
+    }
+
+    /// The secret as the app is given it.
+    pub fn expose(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    /// Whether `presented` is the secret whose hash is `stored`, compared in constant time.
+    pub fn verify(presented: &str, stored: &[u8; 32]) -> bool {
+        // A malformed secret is hashed as it is, so it costs the same as a wrong one.
+        let bytes = URL_SAFE_NO_PAD.decode(presented).unwrap_or_else(|_| presented.as_bytes().to_vec());
+        let hashed: [u8; 32] = Sha256::digest(&bytes).into();
+        hashed.ct_eq(stored).into()
+    }
+}
+
+impl fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientSecret(<redacted>)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use clearline_domain::SessionId;
+
     use super::*;
 
     #[test]
@@ -90,6 +154,21 @@ mod tests {
         other[0] ^= 1;
         assert!(!parsed.matches(&SessionToken::hash_secret(&other)));
         assert!(!format!("{token:?}").contains(&token.expose()[8..]));
+    }
+
+    #[test]
+    fn tokens_of_another_kind_are_refused() {
+        let token = AccessToken::new(clearline_domain::AccessTokenId::from_raw(3), AccessToken::random_secret());
+        assert!(token.expose().parse::<RefreshToken>().is_err());
+        assert!(token.expose().parse::<AccessToken>().is_ok());
+    }
+
+    #[test]
+    fn client_secret_verifies_only_itself() {
+        let secret = ClientSecret::generate();
+        assert!(ClientSecret::verify(&secret.expose(), &secret.hash()));
+        assert!(!ClientSecret::verify(&ClientSecret::generate().expose(), &secret.hash()));
+        assert!(!ClientSecret::verify("not base64!", &secret.hash()));
     }
 
     #[test]

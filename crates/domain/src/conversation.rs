@@ -2,7 +2,7 @@
 //! pair), `group` (a creator and the friends they add) or `app_thread` (started from a partner
 //! app; the partner platform fills these in).
 
-use crate::{ConversationId, MessageId, Timestamp, UserId, ValidationError};
+use crate::{AppId, ConversationId, MessageId, Timestamp, UserId, ValidationError};
 
 /// The most members a group may have, creator included.
 pub const MAX_GROUP_MEMBERS: usize = 256;
@@ -88,6 +88,8 @@ pub struct Conversation {
     pub created_at: Timestamp,
     /// When the last message was sent (or the creation time before any).
     pub last_activity_at: Timestamp,
+    /// For app threads: the app that started it.
+    pub app_id: Option<AppId>,
 }
 
 impl Conversation {

@@ -123,6 +123,42 @@ impl IdKind for SessionKind {
     const PREFIX: &'static str = "ses";
 }
 
+/// Marker for partner ids (`prt_`).
+pub enum PartnerKind {}
+impl IdKind for PartnerKind {
+    const PREFIX: &'static str = "prt";
+}
+/// Marker for partner app ids (`app_`), which are also OAuth `client_id`s.
+pub enum AppKind {}
+impl IdKind for AppKind {
+    const PREFIX: &'static str = "app";
+}
+/// Marker for grant ids (`grt_`).
+pub enum GrantKind {}
+impl IdKind for GrantKind {
+    const PREFIX: &'static str = "grt";
+}
+/// Marker for OAuth authorization codes (`oac_`).
+pub enum AuthCodeKind {}
+impl IdKind for AuthCodeKind {
+    const PREFIX: &'static str = "oac";
+}
+/// Marker for OAuth access tokens (`oat_`).
+pub enum AccessTokenKind {}
+impl IdKind for AccessTokenKind {
+    const PREFIX: &'static str = "oat";
+}
+/// Marker for OAuth refresh tokens (`ort_`).
+pub enum RefreshTokenKind {}
+impl IdKind for RefreshTokenKind {
+    const PREFIX: &'static str = "ort";
+}
+/// Marker for access event ids (`aev_`).
+pub enum AccessEventKind {}
+impl IdKind for AccessEventKind {
+    const PREFIX: &'static str = "aev";
+}
+
 /// A person.
 pub type UserId = Id<UserKind>;
 /// A conversation.
@@ -131,6 +167,20 @@ pub type ConversationId = Id<ConversationKindMarker>;
 pub type MessageId = Id<MessageKind>;
 /// A signed-in session.
 pub type SessionId = Id<SessionKind>;
+/// A partner organisation.
+pub type PartnerId = Id<PartnerKind>;
+/// A partner's app (OAuth client).
+pub type AppId = Id<AppKind>;
+/// A person's consent to an app.
+pub type GrantId = Id<GrantKind>;
+/// An OAuth authorization code's selector.
+pub type AuthCodeId = Id<AuthCodeKind>;
+/// An OAuth access token's selector.
+pub type AccessTokenId = Id<AccessTokenKind>;
+/// An OAuth refresh token's selector.
+pub type RefreshTokenId = Id<RefreshTokenKind>;
+/// A recorded partner access.
+pub type AccessEventId = Id<AccessEventKind>;
 
 #[cfg(test)]
 mod tests {

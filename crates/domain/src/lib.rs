@@ -9,24 +9,47 @@
 //! - [`conversation`]: conversation kinds, titles, members and read marks.
 //! - [`message`]: content types, bodies, idempotency keys and the [`Message`] record.
 //! - [`event`]: the per-person realtime event stream and its sequence numbers.
+//! - [`partner`]: partners, agreements, tiers, scopes and apps (OAuth clients).
+//! - [`grant`]: grants (consent), app-scoped person ids, read policies.
+//! - [`access`]: access events, the record of every partner call.
+//! - [`recommendation`]: recommendations, report dimensions, recipient kinds, report days.
 //! - [`page`]: cursor paging requests shared by every listing.
 //! - [`error`]: [`ValidationError`], why an input was refused.
 
+pub mod access;
 pub mod conversation;
 pub mod error;
 pub mod event;
+pub mod grant;
 pub mod id;
 pub mod message;
 pub mod page;
+pub mod partner;
+pub mod recommendation;
 pub mod social;
 pub mod time;
 pub mod user;
 
+pub use access::{AccessAction, AccessEvent, AccessOutcome, DenyReason, MAX_EVENT_RESOURCES, NewAccessEvent};
 pub use conversation::{Conversation, ConversationKind, GroupTitle, MAX_GROUP_MEMBERS, Member};
 pub use error::ValidationError;
 pub use event::{Event, EventKind, EventSeq};
-pub use id::{ConversationId, Id, IdKind, MessageId, SessionId, UserId};
-pub use message::{Body, ContentType, IdempotencyKey, MAX_BODY_BYTES, Message, MessageContent};
+pub use grant::{AppScopedId, Grant, ReadPolicy};
+pub use id::{
+    AccessEventId, AccessTokenId, AppId, AuthCodeId, ConversationId, GrantId, Id, IdKind, MessageId, PartnerId,
+    RefreshTokenId, SessionId, UserId,
+};
+pub use message::{Body, Card, ContentType, IdempotencyKey, MAX_BODY_BYTES, Message, MessageContent};
+pub use partner::{
+    Agreement, ClientKind, MAX_GRANT_DAYS, MAX_REDIRECT_URIS, OrgName, Partner, PartnerApp, PartnerSlug, RedirectUri,
+    Scope, Scopes, Tier, WebhookUrl,
+};
+pub use recommendation::{
+    Dimension, Dimensions, MAX_EXTERNAL_RECIPIENTS, RecipientKind, Title, day_of, format_day, parse_day,
+};
+
+/// The most friends one partner send may address.
+pub const MAX_RECIPIENTS: usize = 50;
 pub use page::{Cursor, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use social::{FriendRequest, Relationship};
 pub use time::Timestamp;

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::{ConversationId, MessageId, Timestamp, UserId, ValidationError};
+use crate::{AppId, ConversationId, MessageId, Timestamp, UserId, ValidationError};
 
 /// The largest message body accepted, in bytes (64 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -143,6 +143,56 @@ pub struct Message {
     pub created_at: Timestamp,
     /// When it was deleted, if it was.
     pub deleted_at: Option<Timestamp>,
+    /// The partner app it was sent through, if any.
+    pub via: Option<AppId>,
+    /// A link card an app attached; erased with the content.
+    pub card: Option<Card>,
+}
+
+/// A link card an app attaches to a message: a title, where it leads and an optional image.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Card {
+    title: String,
+    url: String,
+    image_url: Option<String>,
+}
+
+/// The longest card title, in characters.
+pub const MAX_CARD_TITLE: usize = 200;
+/// The longest card URL, in bytes.
+pub const MAX_CARD_URL: usize = 2048;
+
+impl Card {
+    /// Checks a card: a 1 to 200 character title and absolute `http(s)` URLs of at most 2048 bytes.
+    pub fn new(title: &str, url: &str, image_url: Option<&str>) -> Result<Self, ValidationError> {
+        let title = title.trim();
+        let url_ok = |u: &str| {
+            u.len() <= MAX_CARD_URL
+                && (u.starts_with("https://") || u.starts_with("http://"))
+                && u.len() > 8
+                && u.bytes().all(|b| b.is_ascii_graphic())
+        };
+        let title_ok = (1..=MAX_CARD_TITLE).contains(&title.chars().count()) && !title.chars().any(char::is_control);
+        if !title_ok || !url_ok(url) || image_url.is_some_and(|u| !url_ok(u)) {
+            return Err(ValidationError::Card);
+        }
+        Ok(Self { title: title.to_owned(), url: url.to_owned(), image_url: image_url.map(str::to_owned) })
+    }
+
+    /// The title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// Where it leads.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The image, if any.
+    pub fn image_url(&self) -> Option<&str> {
+        self.image_url.as_deref()
+    }
 }
 
 #[cfg(test)]

@@ -5,57 +5,80 @@ use std::time::Instant;
 
 use clearline_api_types::MessagePageQuery;
 use futures_util::future::join_all;
-use futures_util::stream::{self, StreamExt};
 
 use crate::proc_stats::{Process, mib};
 use crate::world::{self, print_latency};
 
-/// Options of `history`.
+/// Options of `history` (and of the reads of `partner-history`).
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct ReadArgs {
     /// Messages in the conversation that is read.
     #[arg(long, default_value_t = 20_000)]
-    fill: u64,
+    pub fill: u64,
     /// Readers in flight.
     #[arg(long, default_value_t = 16)]
-    concurrency: usize,
-    /// Pages to read in all.
+    pub concurrency: usize,
+    /// Pages to read in all (through each API, for `partner-history`).
     #[arg(long, default_value_t = 20_000)]
-    pages: u64,
+    pub pages: u64,
 }
 
-pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Result<()> {
+pub async fn run(url: &str, server: Option<Process>, args: ReadArgs) -> anyhow::Result<()> {
     let pair = world::pairs(url, 1).await?.remove(0);
-    let body = "y".repeat(100);
-    stream::iter(0..args.fill)
-        .map(|i| {
-            let (c, conv, body) = (pair.a.clone(), pair.conversation.clone(), body.clone());
-            async move { c.send_text(&conv, &body, Some(&format!("fill-{i}"))).await }
-        })
-        .buffer_unordered(32)
-        .for_each(|r| async move {
-            if let Err(e) = r {
-                eprintln!("fill failed: {e}");
-            }
-        })
-        .await;
+    world::fill(std::slice::from_ref(&pair.a), &pair.conversation, args.fill, "fill").await;
     println!("history: {} messages, {} readers, {} pages of 100", args.fill, args.concurrency, args.pages);
-    let per_reader = args.pages / args.concurrency as u64;
+    read_client_pages(server, &pair.b, &pair.conversation, args.concurrency, args.pages).await?;
+    Ok(())
+}
+
+/// Reads `conversation` through the client API as `reader` (see [`read_pages`]).
+pub async fn read_client_pages(
+    server: Option<Process>,
+    reader: &clearline_client::Client,
+    conversation: &str,
+    concurrency: usize,
+    pages: u64,
+) -> anyhow::Result<f64> {
+    let (c, conv) = (reader.clone(), conversation.to_owned());
+    read_pages(server, concurrency, pages, move |before| {
+        let (c, conv) = (c.clone(), conv.clone());
+        async move {
+            let q = MessagePageQuery { before, limit: Some(100), ..Default::default() };
+            let page = c.messages(&conv, &q).await?;
+            let next = if page.has_more { page.items.last().map(|m| m.id.clone()) } else { None };
+            Ok((page.items.len() as u64, next))
+        }
+    })
+    .await
+}
+
+/// Reads pages from `concurrency` readers, `pages` in all, each reader walking backwards with
+/// `fetch(before) -> (items, next before)`; prints and returns messages read per second.
+pub async fn read_pages<F, Fut>(
+    server: Option<Process>,
+    concurrency: usize,
+    pages: u64,
+    fetch: F,
+) -> anyhow::Result<f64>
+where
+    F: Fn(Option<String>) -> Fut + Clone,
+    Fut: std::future::Future<Output = anyhow::Result<(u64, Option<String>)>>,
+{
+    let per_reader = pages / concurrency as u64;
     let me = Process::current();
     let (cpu0, server_cpu0) = (me.cpu(), server.map(|s| s.cpu()));
     let started = Instant::now();
-    let readers = (0..args.concurrency).map(|_| {
-        let (c, conv) = (pair.b.clone(), pair.conversation.clone());
+    let readers = (0..concurrency).map(|_| {
+        let fetch = fetch.clone();
         async move {
             let mut hist = world::histogram()?;
             let (mut read, mut before) = (0u64, None::<String>);
             for _ in 0..per_reader {
                 let t = Instant::now();
-                let q = MessagePageQuery { before: before.clone(), limit: Some(100), ..Default::default() };
-                let page = c.messages(&conv, &q).await?;
+                let (n, next) = fetch(before.take()).await?;
                 hist.record(t.elapsed().as_micros() as u64)?;
-                read += page.items.len() as u64;
-                before = if page.has_more { page.items.last().map(|m| m.id.clone()) } else { None };
+                read += n;
+                before = next;
             }
             anyhow::Ok((read, hist))
         }
@@ -67,11 +90,8 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
         hist.add(h)?;
     }
     let secs = started.elapsed().as_secs_f64();
-    println!(
-        "read {read} messages in {secs:.2} s: {:.0} messages/s ({:.0} pages/s)",
-        read as f64 / secs,
-        hist.len() as f64 / secs
-    );
+    let rate = read as f64 / secs;
+    println!("read {read} messages in {secs:.2} s: {rate:.0} messages/s ({:.0} pages/s)", hist.len() as f64 / secs);
     print_latency("page latency", &hist);
     let pages = hist.len() as f64;
     println!("client CPU: {:.1} µs per page", (me.cpu() - cpu0).as_secs_f64() * 1e6 / pages);
@@ -82,5 +102,5 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
             mib(s.rss())
         );
     }
-    Ok(())
+    Ok(rate)
 }

@@ -4,10 +4,11 @@
 //!
 //! Modes: `send` (accepted messages/s, overall and per tenth of the run), `history` (messages
 //! read per second, pages of 100 backwards), `fanout` (WebSocket delivery latency at a fixed
-//! send rate) and `idle` (server memory per idle WebSocket connection).
+//! send rate), `partner-history` (the same read through the client and the partner API) and `idle` (server memory per idle WebSocket connection).
 
 mod fanout;
 mod history;
+mod partner;
 mod proc_stats;
 mod send;
 mod world;
@@ -33,7 +34,9 @@ enum Mode {
     /// Send messages as fast as the server accepts them.
     Send(send::Args),
     /// Read history backwards in pages of 100.
-    History(history::Args),
+    History(history::ReadArgs),
+    /// Read one thread through the client API, then through the partner API, and compare.
+    PartnerHistory(partner::Args),
     /// Measure realtime delivery latency at a fixed send rate.
     Fanout(fanout::Args),
     /// Hold idle WebSocket connections and report the server's memory.
@@ -53,6 +56,7 @@ fn main() -> anyhow::Result<()> {
         match cli.mode {
             Mode::Send(a) => send::run(&cli.url, server, a).await,
             Mode::History(a) => history::run(&cli.url, server, a).await,
+            Mode::PartnerHistory(a) => partner::run(&cli.url, server, a).await,
             Mode::Fanout(a) => fanout::run(&cli.url, server, a).await,
             Mode::Idle(a) => fanout::idle(&cli.url, server, a).await,
         }

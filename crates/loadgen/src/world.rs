@@ -54,3 +54,23 @@ pub fn print_latency(label: &str, h: &hdrhistogram::Histogram<u64>) {
 pub fn histogram() -> anyhow::Result<hdrhistogram::Histogram<u64>> {
     Ok(hdrhistogram::Histogram::new_with_bounds(1, 60_000_000, 3)?)
 }
+
+/// Sends `n` messages of 100 bytes to `conversation`, taking turns between `senders`, 32 in
+/// flight, each with its own idempotency key.
+pub async fn fill(senders: &[Client], conversation: &str, n: u64, key_prefix: &str) {
+    let body = "y".repeat(100);
+    stream::iter(0..n)
+        .map(|i| {
+            let c = senders[i as usize % senders.len()].clone();
+            let (conv, body) = (conversation.to_owned(), body.clone());
+            let key = format!("{key_prefix}-{i}");
+            async move { c.send_text(&conv, &body, Some(&key)).await }
+        })
+        .buffer_unordered(32)
+        .for_each(|r| async move {
+            if let Err(e) = r {
+                eprintln!("fill failed: {e}");
+            }
+        })
+        .await;
+}

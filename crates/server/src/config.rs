@@ -15,12 +15,56 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Directory for the SQLite database and other state. Env `CLEARLINE_DATA_DIR`.
     pub data_dir: PathBuf,
+    /// The URL people and apps reach this server at (e.g. `https://chat.example`): the OAuth
+    /// issuer and the base of links. Empty: `http://` and the listening address. Env `CLEARLINE_PUBLIC_URL`.
+    pub public_url: String,
     /// Logging.
     pub log: LogConfig,
     /// Storage.
     pub storage: StorageConfig,
     /// Sessions.
     pub sessions: SessionConfig,
+    /// The partner API.
+    pub partner: PartnerConfig,
+    /// The transparency log of partner access.
+    pub transparency: TransparencyConfig,
+}
+
+/// Transparency log settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TransparencyConfig {
+    /// The log's origin (checkpoint first line and key name). Empty: the public URL without
+    /// its scheme, plus `/log`, fixed when the log key is created on first start.
+    pub origin: String,
+    /// Longest time between two integrations of pending access events, in milliseconds.
+    pub interval_ms: u64,
+    /// Whether a partner response that reveals data waits until its access event is in a
+    /// signed checkpoint (no merge delay).
+    pub integrate_before_release: bool,
+}
+
+impl Default for TransparencyConfig {
+    fn default() -> Self {
+        Self { origin: String::new(), interval_ms: 250, integrate_before_release: true }
+    }
+}
+
+/// Partner API settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PartnerConfig {
+    /// Calls per minute allowed to each app over all its people (429 with Retry-After beyond).
+    pub per_app_per_minute: u32,
+    /// Calls per minute allowed to each app for one person.
+    pub per_person_per_minute: u32,
+}
+
+impl Default for PartnerConfig {
+    fn default() -> Self {
+        let d = clearline_core::ratelimit::RateLimits::default();
+        Self { per_app_per_minute: d.per_app_per_minute, per_person_per_minute: d.per_person_per_minute }
+    }
 }
 
 /// Logging settings.
@@ -68,9 +112,12 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./clearline-data"),
+            public_url: String::new(),
             log: LogConfig::default(),
             storage: StorageConfig::default(),
             sessions: SessionConfig::default(),
+            partner: PartnerConfig::default(),
+            transparency: TransparencyConfig::default(),
         }
     }
 }

@@ -59,6 +59,24 @@ impl ApiError {
                 CoreError::Conflict { .. } => (S::CONFLICT, ErrorCode::Conflict, e.to_string()),
                 CoreError::IdempotencyKeyReused => (S::CONFLICT, ErrorCode::IdempotencyKeyReused, e.to_string()),
                 CoreError::Unprocessable { .. } => (S::UNPROCESSABLE_ENTITY, ErrorCode::Unprocessable, e.to_string()),
+                CoreError::PartnerDenied(reason) => {
+                    use clearline_domain::DenyReason as R;
+                    let (status, code) = match reason {
+                        R::NoToken | R::MalformedToken | R::UnknownToken | R::ExpiredToken | R::GrantRevoked => {
+                            (S::UNAUTHORIZED, ErrorCode::InvalidToken)
+                        }
+                        R::MissingScope | R::WrongTier => (S::FORBIDDEN, ErrorCode::InsufficientScope),
+                        R::AgreementSuspended => (S::FORBIDDEN, ErrorCode::AgreementSuspended),
+                        R::NotFound => (S::NOT_FOUND, ErrorCode::NotFound),
+                        R::NotFriend => (S::FORBIDDEN, ErrorCode::NotFriends),
+                        R::NotSentViaApp => (S::FORBIDDEN, ErrorCode::Forbidden),
+                        R::RateLimited => (S::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+                    };
+                    (status, code, format!("denied: {}", reason.as_str()))
+                }
+                CoreError::RateLimited { .. } => (S::TOO_MANY_REQUESTS, ErrorCode::RateLimited, e.to_string()),
+                CoreError::NotOperator => (S::FORBIDDEN, ErrorCode::NotOperator, e.to_string()),
+                CoreError::LogUnavailable => (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, e.to_string()),
                 CoreError::Store(clearline_store::StoreError::Closed) => {
                     (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "the server is shutting down".to_owned())
                 }
@@ -85,6 +103,11 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::Conflict => "Conflict",
         ErrorCode::IdempotencyKeyReused => "Idempotency key reused",
         ErrorCode::Unprocessable => "Unprocessable",
+        ErrorCode::InvalidToken => "Invalid access token",
+        ErrorCode::InsufficientScope => "Insufficient scope",
+        ErrorCode::AgreementSuspended => "Agreement suspended",
+        ErrorCode::RateLimited => "Rate limited",
+        ErrorCode::NotOperator => "Operators only",
         ErrorCode::Internal => "Internal error",
         ErrorCode::Unavailable => "Unavailable",
     }
@@ -113,6 +136,10 @@ impl IntoResponse for ApiError {
         if let (true, Self::Core(e)) = (status.is_server_error(), &self) {
             tracing::error!(error = %e, "request failed");
         }
-        problem_response(status, code, detail)
+        let mut res = problem_response(status, code, detail);
+        if let Self::Core(CoreError::RateLimited { retry_after_secs }) = self {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        res
     }
 }

@@ -104,3 +104,15 @@ pub fn path_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T,
 pub fn field_id<T: std::str::FromStr<Err = clearline_domain::ValidationError>>(raw: &str) -> Result<T, ApiError> {
     Ok(raw.parse()?)
 }
+
+/// The raw bearer token of a partner call, if any. Partner calls check it in the services,
+/// which record an access event for every refusal, so a missing token is not rejected here.
+pub struct PartnerBearer(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PartnerBearer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(bearer(&parts.headers).map(str::to_owned)))
+    }
+}

@@ -8,18 +8,22 @@
 //! - [`routes`]: the URL map (one file per URL family) and the OpenAPI document built from it.
 //! - [`error`]: [`error::ApiError`], the single mapping to problem responses.
 //! - [`extract`]: bearer authentication and body/query/header extractors.
+//! - [`keys`]: the server's Ed25519 key file in the data directory.
+//! - [`webhooks`]: signed revocation notices to apps.
 //! - [`metrics`]: Prometheus metrics and the request-tracking middleware.
 //! - [`state`]: [`AppState`], what handlers share.
 
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod keys;
 pub mod metrics;
 pub mod routes;
 pub mod serve;
 pub mod state;
+pub mod webhooks;
 
 pub use config::Config;
 pub use routes::router;
-pub use serve::{DATABASE_FILE, Running, ServeError, build_state, serve_until, start};
+pub use serve::{DATABASE_FILE, Running, ServeError, build_state, serve_until, start, start_with_clock};
 pub use state::AppState;

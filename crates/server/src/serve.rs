@@ -5,7 +5,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use clearline_core::{App, Settings, SystemClock};
+use clearline_core::ratelimit::RateLimits;
+use clearline_core::{App, Clock, Settings, SystemClock};
 use clearline_store::{SqliteOptions, SqliteStore, StoreError};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -36,6 +37,14 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// The server key could not be read or created.
+    #[error("server key {path}: {reason}")]
+    Key {
+        /// The key file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
     /// Serving failed.
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
@@ -52,6 +61,7 @@ pub struct Running {
     pub state: AppState,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    sequencer: JoinHandle<()>,
 }
 
 impl Running {
@@ -59,12 +69,17 @@ impl Running {
     pub async fn shutdown(self) -> Result<(), ServeError> {
         let _ = self.stop.send(());
         self.task.await.map_err(std::io::Error::other)??;
+        // A last integration so events of the final requests are in a checkpoint.
+        self.sequencer.abort();
+        if let Err(e) = self.state.app.integrate_log(&self.state.log).await {
+            tracing::error!(error = %e, "final log integration failed");
+        }
         Ok(())
     }
 }
 
-/// Builds the shared state from the configuration.
-pub fn build_state(config: &Config) -> Result<AppState, ServeError> {
+/// Builds the shared state from the configuration; `issuer` is the server's public URL.
+pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Result<AppState, ServeError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let mut options = SqliteOptions::new(config.data_dir.join(DATABASE_FILE));
@@ -72,19 +87,54 @@ pub fn build_state(config: &Config) -> Result<AppState, ServeError> {
     options.readers = config.storage.readers;
     options.max_batch = config.storage.max_batch;
     let store = SqliteStore::open(options)?;
-    let settings =
-        Settings { session_ttl_ms: i64::from(config.sessions.ttl_days) * 24 * 3600 * 1000, ..Settings::default() };
-    let app = App::new(store, Arc::new(SystemClock), settings);
-    Ok(AppState { app: Arc::new(app), metrics: Arc::new(Metrics::default()) })
+    let settings = Settings {
+        session_ttl_ms: i64::from(config.sessions.ttl_days) * 24 * 3600 * 1000,
+        rate_limits: RateLimits {
+            per_app_per_minute: config.partner.per_app_per_minute,
+            per_person_per_minute: config.partner.per_person_per_minute,
+        },
+        integrate_before_release: config.transparency.integrate_before_release,
+        ..Settings::default()
+    };
+    let key = crate::keys::load_or_create(&config.data_dir.join(crate::keys::SERVER_KEY_FILE))?;
+    let configured = !config.transparency.origin.is_empty();
+    let origin = if configured {
+        config.transparency.origin.clone()
+    } else {
+        format!("{}/log", issuer.split_once("://").map_or(issuer.as_str(), |(_, rest)| rest))
+    };
+    let log =
+        crate::keys::load_or_create_log_key(&config.data_dir.join(crate::keys::LOG_KEY_FILE), &origin, configured)?;
+    let app = App::new(store, clock, settings).with_server_key(key);
+    Ok(AppState {
+        app: Arc::new(app),
+        metrics: Arc::new(Metrics::default()),
+        issuer: issuer.into(),
+        log: Arc::new(log),
+    })
 }
 
 /// Opens everything, binds and serves in the background.
 pub async fn start(config: &Config) -> Result<Running, ServeError> {
-    let state = build_state(config)?;
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with an injected clock (tests move time with a `ManualClock`).
+pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, ServeError> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
+    let issuer = match config.public_url.trim_end_matches('/') {
+        "" => format!("http://{addr}"),
+        url => url.to_owned(),
+    };
+    let state = build_state(config, issuer, clock)?;
+    let interval = std::time::Duration::from_millis(config.transparency.interval_ms.max(1));
+    let sequencer = tokio::spawn(sequence(state.clone(), interval));
+    if let Some(feed) = state.app.take_revocation_feed() {
+        tokio::spawn(crate::webhooks::deliver(feed, state.app.server_key().cloned()));
+    }
     let router = crate::routes::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -95,7 +145,24 @@ pub async fn start(config: &Config) -> Result<Running, ServeError> {
             .await
     });
     tracing::info!(%addr, "listening");
-    Ok(Running { addr, state, stop, task })
+    Ok(Running { addr, state, stop, task, sequencer })
+}
+
+/// The log sequencer: integrates pending access events at least every `interval`, and at once
+/// when a response waits for its event (those arriving meanwhile share the next checkpoint).
+/// A failed integration writes nothing (it is one transaction) and is retried.
+async fn sequence(state: AppState, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = state.app.log_wanted() => {}
+        }
+        if let Err(e) = state.app.integrate_log(&state.log).await {
+            tracing::error!(error = %e, "log integration failed");
+        }
+    }
 }
 
 /// Serves until `until` completes (e.g. SIGTERM), then shuts down gracefully.

@@ -14,4 +14,8 @@ pub struct AppState {
     pub app: Arc<App<DefaultStore>>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// The server's public URL without a trailing slash: the OAuth issuer.
+    pub issuer: Arc<str>,
+    /// The transparency log's checkpoint signer.
+    pub log: Arc<clearline_tlog::note::LogSigner>,
 }

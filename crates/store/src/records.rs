@@ -82,6 +82,8 @@ pub struct NewConversation {
     pub creator_id: UserId,
     /// Everyone else who is in it from the start.
     pub other_members: Vec<UserId>,
+    /// For app threads: the app starting it.
+    pub app_id: Option<clearline_domain::AppId>,
     /// Now.
     pub created_at: Timestamp,
 }
@@ -133,6 +135,10 @@ pub struct NewMessage {
     pub content: MessageContent,
     /// The client's retry key, if any.
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The app it is sent through, if any.
+    pub via: Option<clearline_domain::AppId>,
+    /// An app's link card, if any.
+    pub card: Option<clearline_domain::Card>,
     /// Now.
     pub created_at: Timestamp,
 }

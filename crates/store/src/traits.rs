@@ -8,6 +8,7 @@ use clearline_domain::{
     PageRequest, Relationship, SessionId, Timestamp, User, UserId,
 };
 
+use crate::partner::{AccessStore, GrantStore, LogStore, PartnerStore, ReportStore};
 use crate::{
     ActivityCursor, ConversationSummary, Created, Credentials, Delivery, Friend, NewConversation, NewMessage,
     NewSession, NewUser, SendContext, SessionRecord, StoreError,
@@ -176,5 +177,33 @@ pub trait EventStore: Send + Sync {
 }
 
 /// Everything the services need from storage.
-pub trait Store: AccountStore + SocialStore + ConversationStore + MessageStore + EventStore + 'static {}
-impl<T> Store for T where T: AccountStore + SocialStore + ConversationStore + MessageStore + EventStore + 'static {}
+pub trait Store:
+    AccountStore
+    + SocialStore
+    + ConversationStore
+    + MessageStore
+    + EventStore
+    + PartnerStore
+    + GrantStore
+    + AccessStore
+    + LogStore
+    + ReportStore
+    + Clone
+    + 'static
+{
+}
+impl<T> Store for T where
+    T: AccountStore
+        + SocialStore
+        + ConversationStore
+        + MessageStore
+        + EventStore
+        + PartnerStore
+        + GrantStore
+        + AccessStore
+        + LogStore
+        + ReportStore
+        + Clone
+        + 'static
+{
+}

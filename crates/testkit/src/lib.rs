@@ -4,8 +4,11 @@
 //! # Layout
 //! - [`TestServer`]: spawn, stop, restart on the same data.
 //! - [`Person`]: a signed-up person with their own client.
+//! - [`partner`]: operators, partners, apps and the OAuth consent flow driven by hand.
 
 #![allow(clippy::expect_used)] // A harness that cannot set up its world should stop the test loudly.
+
+pub mod partner;
 
 use clearline_client::Client;
 use clearline_server::{Config, Running};
@@ -50,6 +53,18 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let running = clearline_server::start(&config(dir.path())).await.expect("server starts");
         Self { url: format!("http://{}", running.addr), running: Some(running), dir }
+    }
+
+    /// Starts a server whose time is `clock` (advance it to expire tokens and grants).
+    pub async fn spawn_with_clock(clock: std::sync::Arc<clearline_core::ManualClock>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let running = clearline_server::start_with_clock(&config(dir.path()), clock).await.expect("server starts");
+        Self { url: format!("http://{}", running.addr), running: Some(running), dir }
+    }
+
+    /// The running server's services, for setting up what has no API (operators).
+    pub fn state(&self) -> &clearline_server::AppState {
+        &self.running.as_ref().expect("server is running").state
     }
 
     /// The data directory.

@@ -11,6 +11,7 @@
 //! - [`proof`]: verifying inclusion and consistency proofs (RFC 9162 §2.1.3.2, §2.1.4.2).
 //! - [`checkpoint`]: the checkpoint body (C2SP tlog-checkpoint).
 //! - [`note`]: signing and opening checkpoints as signed notes (C2SP signed-note, Ed25519).
+//! - [`proof_file`]: inclusion proofs as C2SP `tlog-proof@v1` files.
 //! - [`tiles`]: tile and entry-bundle paths and tile contents (C2SP tlog-tiles).
 //! - [`error`]: the error type, [`Error`].
 
@@ -19,6 +20,7 @@ pub mod error;
 pub mod hash;
 pub mod note;
 pub mod proof;
+pub mod proof_file;
 pub mod tiles;
 pub mod tree;
 
@@ -27,4 +29,5 @@ pub use error::Error;
 pub use hash::{Hash, leaf_hash, node_hash};
 
 pub use proof::{verify_consistency, verify_inclusion};
+pub use proof_file::ProofFile;
 pub use tree::{HashReader, MemoryTree, consistency_proof, inclusion_proof, tree_hash};

@@ -6,8 +6,12 @@
 mod accounts;
 mod conversations;
 mod events;
+mod interop;
+mod log;
 mod messages;
+mod oauth;
 mod ops;
+mod partner;
 mod process;
 mod social;
 

@@ -33,6 +33,18 @@ async fn the_openapi_document_describes_every_route() {
         ("/v1/conversations/{id}/messages/{message_id}", "delete"),
         ("/v1/conversations/{id}/read", "post"),
         ("/v1/events", "get"),
+        ("/v1/connected-apps/{grant_id}", "delete"),
+        ("/v1/access-log/{id}/proof", "get"),
+        ("/partner/v1/messages", "post"),
+        ("/partner/v1/threads/{id}/messages", "get"),
+        ("/admin/v1/partners", "post"),
+        ("/oauth/authorize", "get"),
+        ("/oauth/token", "post"),
+        ("/oauth/revoke", "post"),
+        ("/oauth/introspect", "post"),
+        ("/.well-known/oauth-authorization-server", "get"),
+        ("/log/checkpoint", "get"),
+        ("/log/tile/{path}", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
     }

@@ -16,7 +16,7 @@ use crate::state::AppState;
 fn session_created(s: SignedIn) -> (StatusCode, Json<SessionCreated>) {
     let body = SessionCreated {
         token: s.token.expose(),
-        session_id: s.token.session().to_string(),
+        session_id: s.token.id().to_string(),
         expires_at: s.expires_at.millis(),
         user: (&s.user).into(),
     };

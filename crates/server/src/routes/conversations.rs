@@ -6,17 +6,22 @@ use axum::http::StatusCode;
 use clearline_api_types::{
     AddMembersRequest, ConversationResponse, CreateConversationRequest, InboxItem, InboxPage, InboxQuery, Problem,
 };
-use clearline_domain::{ConversationId, GroupTitle, MAX_PAGE_LIMIT, UserId, ValidationError};
+use clearline_domain::{Conversation, ConversationId, GroupTitle, MAX_PAGE_LIMIT, UserId, ValidationError};
 use clearline_store::ActivityCursor;
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth, field_id, path_id};
 use crate::state::AppState;
 
-fn parse_cursor(raw: &str) -> Result<ActivityCursor, ApiError> {
+pub(crate) fn parse_cursor(raw: &str) -> Result<ActivityCursor, ApiError> {
     let (activity, id) = raw.split_once('.').ok_or(ValidationError::PageCursor)?;
     let activity: i64 = activity.parse().map_err(|_| ValidationError::PageCursor)?;
     Ok(ActivityCursor { activity, id: id.parse()? })
+}
+
+/// A conversation with the apps that can read it.
+async fn described(s: &AppState, c: &Conversation) -> Result<ConversationResponse, ApiError> {
+    Ok(crate::routes::apps::conversation_response(c, s.app.disclosure(c).await?))
 }
 
 fn ids(raw: &[String]) -> Result<Vec<UserId>, ApiError> {
@@ -39,15 +44,14 @@ pub async fn inbox(
     let page = s.app.inbox(me, before, limit).await?;
     let next =
         if page.has_more { page.items.last().map(|i| format!("{}.{}", i.activity, i.conversation.id)) } else { None };
-    let items = page
-        .items
-        .iter()
-        .map(|i| InboxItem {
-            conversation: (&i.conversation).into(),
+    let mut items = Vec::with_capacity(page.items.len());
+    for i in &page.items {
+        items.push(InboxItem {
+            conversation: described(&s, &i.conversation).await?,
             last_message: i.last_message.as_ref().map(Into::into),
             unread_count: i.unread_count,
-        })
-        .collect();
+        });
+    }
     Ok(Json(InboxPage { items, next }))
 }
 
@@ -66,11 +70,11 @@ pub async fn create(
         CreateConversationRequest::Direct { user_id } => {
             let created = s.app.open_direct(me, field_id(&user_id)?).await?;
             let status = if created.created { StatusCode::CREATED } else { StatusCode::OK };
-            Ok((status, Json((&created.value).into())))
+            Ok((status, Json(described(&s, &created.value).await?)))
         }
         CreateConversationRequest::Group { title, member_ids } => {
             let conv = s.app.create_group(me, GroupTitle::parse(&title)?, ids(&member_ids)?).await?;
-            Ok((StatusCode::CREATED, Json((&conv).into())))
+            Ok((StatusCode::CREATED, Json(described(&s, &conv).await?)))
         }
     }
 }
@@ -84,7 +88,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ConversationResponse>, ApiError> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    Ok(Json((&s.app.conversation(me, id).await?).into()))
+    Ok(Json(described(&s, &s.app.conversation(me, id).await?).await?))
 }
 
 /// POST /v1/conversations/{id}/members: add friends to a group I created.
@@ -98,7 +102,7 @@ pub async fn add_members(
     ApiJson(req): ApiJson<AddMembersRequest>,
 ) -> Result<Json<ConversationResponse>, ApiError> {
     let id: ConversationId = path_id(&id, "conversation")?;
-    Ok(Json((&s.app.add_members(me, id, ids(&req.user_ids)?).await?).into()))
+    Ok(Json(described(&s, &s.app.add_members(me, id, ids(&req.user_ids)?).await?).await?))
 }
 
 /// DELETE /v1/conversations/{id}/members/{user_id}: leave a group, or remove a member of mine.

@@ -28,7 +28,7 @@ fn content(req: SendMessageRequest) -> Result<MessageContent, ApiError> {
     Ok(MessageContent::new(content_type, bytes)?)
 }
 
-fn cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+pub(crate) fn cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     raw.map(|r| r.parse::<MessageId>().map(MessageId::raw).map_err(ApiError::from)).transpose()
 }
 

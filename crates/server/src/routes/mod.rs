@@ -2,10 +2,16 @@
 //! Files mirror URLs; handlers extract, call the services, convert.
 
 mod accounts;
-mod conversations;
+mod admin;
+pub(crate) mod apps;
+pub(crate) mod conversations;
 mod events;
-mod messages;
+mod log;
+pub(crate) mod messages;
+mod oauth;
 mod ops;
+mod partner;
+mod recommendations;
 mod social;
 
 use axum::Router;
@@ -23,9 +29,16 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
+    paths(oauth::metadata, oauth::authorize, oauth::token, oauth::revoke, oauth::introspect,
+          log::checkpoint, log::key, log::tile),
     info(title = "Clearline API", description = "People, friends, conversations and realtime messages. Errors are RFC 9457 problem details."),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "social"), (name = "conversations"), (name = "messages"), (name = "events"), (name = "ops"))
+    tags((name = "accounts"), (name = "social"), (name = "conversations"), (name = "messages"), (name = "events"),
+         (name = "apps", description = "A person's connected apps, app settings, app blocks and access history"),
+         (name = "partner", description = "The partner Inbox API, called with an OAuth access token (see /.well-known/oauth-authorization-server)"),
+         (name = "admin", description = "Operators: partners, agreements, apps"),
+         (name = "oauth", description = "OAuth 2 authorization server (RFC 6749, 7636, 7009, 7662, 8414); errors in RFC 6749's shape"),
+         (name = "log", description = "The transparency log as C2SP tlog-tiles"), (name = "ops"))
 )]
 struct ApiDoc;
 
@@ -38,6 +51,15 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "session",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "oauth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("OAuth access token (oat_…)"))
+                    .build(),
+            ),
         );
     }
 }
@@ -66,12 +88,46 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(messages::delete))
         .routes(routes!(messages::mark_read))
         .routes(routes!(events::events))
+        .routes(routes!(apps::connected_apps))
+        .routes(routes!(apps::revoke))
+        .routes(routes!(apps::receipt))
+        .routes(routes!(apps::settings, apps::put_settings))
+        .routes(routes!(apps::blocked_apps))
+        .routes(routes!(apps::block_app, apps::unblock_app))
+        .routes(routes!(apps::access_log))
+        .routes(routes!(apps::access_proof))
+        .routes(routes!(partner::me))
+        .routes(routes!(partner::friends))
+        .routes(routes!(partner::send))
+        .routes(routes!(partner::threads))
+        .routes(routes!(partner::conversations))
+        .routes(routes!(partner::messages))
+        .routes(routes!(partner::delete))
+        .routes(routes!(partner::access_log))
+        .routes(routes!(partner::access_proof))
+        .routes(routes!(recommendations::recommend))
+        .routes(routes!(recommendations::report))
+        .routes(routes!(admin::partners, admin::create_partner))
+        .routes(routes!(admin::set_agreement))
+        .routes(routes!(admin::suspend))
+        .routes(routes!(admin::apps, admin::register_app))
+        .routes(routes!(admin::rotate_secret))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .split_for_parts();
     let doc: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
     api.route("/openapi.json", axum::routing::get(move || ops::openapi(doc.clone())))
         .route("/metrics", axum::routing::get(ops::metrics))
+        .route("/.well-known/oauth-authorization-server", axum::routing::get(oauth::metadata))
+        .route("/oauth/authorize", axum::routing::get(oauth::authorize).post(oauth::decide))
+        .route("/oauth/sign-in", axum::routing::post(oauth::sign_in))
+        .route("/r/{code}", axum::routing::get(recommendations::follow))
+        .route("/log/checkpoint", axum::routing::get(log::checkpoint))
+        .route("/log/key", axum::routing::get(log::key))
+        .route("/log/tile/{*path}", axum::routing::get(log::tile))
+        .route("/oauth/token", axum::routing::post(oauth::token))
+        .route("/oauth/revoke", axum::routing::post(oauth::revoke))
+        .route("/oauth/introspect", axum::routing::post(oauth::introspect))
         .fallback(ops::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -62,6 +62,10 @@ pub(super) fn emit(
     Ok(out)
 }
 
+/// Where the user columns start in [`read_events`]'s rows: after six event columns and the
+/// message columns.
+const USER_AT: usize = 6 + rows::MESSAGE_WIDTH;
+
 fn read_events(conn: &Connection, user: UserId, after: EventSeq, limit: u32) -> Result<Vec<Event>, StoreError> {
     let sql = format!(
         "SELECT e.seq, e.kind, e.conversation_id, e.message_id, e.subject_id, e.created_at,
@@ -91,8 +95,8 @@ fn read_events(conn: &Connection, user: UserId, after: EventSeq, limit: u32) -> 
                 user_id: subject.ok_or_else(missing)?,
                 up_to: message.ok_or_else(missing)?,
             },
-            4 => EventKind::FriendRequestReceived { from: rows::user(r, 13)? },
-            5 => EventKind::FriendAdded { friend: rows::user(r, 13)? },
+            4 => EventKind::FriendRequestReceived { from: rows::user(r, USER_AT)? },
+            5 => EventKind::FriendAdded { friend: rows::user(r, USER_AT)? },
             6 => EventKind::FriendRemoved { user_id: subject.ok_or_else(missing)? },
             7 => EventKind::ConversationUpdated { conversation_id: conversation.ok_or_else(missing)? },
             _ => return Err(missing()),

@@ -45,17 +45,19 @@ fn send_context(
     Ok(Some((SendContext { kind, sender_is_member, blocked_with_a_member, friends_with_others }, members)))
 }
 
-fn insert_message(
+pub(super) fn insert_message(
     c: &Connection,
     state: &mut WriterState,
     new: NewMessage,
     members: &[UserId],
 ) -> Result<Created<Message>, StoreError> {
     let key = new.idempotency_key.as_ref().map(|k| k.as_str());
+    let card =
+        new.card.as_ref().map(serde_json::to_string).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let inserted: Option<i64> = c
         .prep(
-            "INSERT INTO messages (conversation_id, sender_id, content_type, body, created_at, idempotency_key)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO messages (conversation_id, sender_id, content_type, body, created_at, idempotency_key, via_app_id, card)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
              RETURNING id",
         )?
@@ -66,7 +68,9 @@ fn insert_message(
                 new.content.content_type().as_str(),
                 new.content.body().as_bytes(),
                 new.created_at.millis(),
-                key
+                key,
+                new.via.map(|a| a.raw()),
+                card
             ],
             |r| r.get(0),
         )
@@ -85,12 +89,14 @@ fn insert_message(
         content: Some(new.content),
         created_at: new.created_at,
         deleted_at: None,
+        via: new.via,
+        card: new.card,
     };
     let deliveries = emit(c, state, members, &EventKind::MessageCreated(message.clone()), new.created_at)?;
     Ok(Created { value: message, created: true, deliveries })
 }
 
-fn page(c: &Connection, id: ConversationId, req: PageRequest) -> Result<Page<Message>, StoreError> {
+pub(super) fn page(c: &Connection, id: ConversationId, req: PageRequest) -> Result<Page<Message>, StoreError> {
     let (sql, edge) = match req.cursor {
         Cursor::Latest => ("m.conversation_id = $1 AND m.id < $2 ORDER BY m.id DESC", i64::MAX),
         Cursor::Before(b) => ("m.conversation_id = $1 AND m.id < $2 ORDER BY m.id DESC", b),
@@ -104,6 +110,30 @@ fn page(c: &Connection, id: ConversationId, req: PageRequest) -> Result<Page<Mes
     let has_more = items.len() > req.limit as usize;
     items.truncate(req.limit as usize);
     Ok(Page { items, has_more })
+}
+
+/// Erases a message's content and card, leaving a tombstone; members get an event.
+pub(super) fn erase_message(
+    c: &Connection,
+    state: &mut WriterState,
+    id: MessageId,
+    now: Timestamp,
+) -> Result<(Message, Vec<crate::Delivery>), StoreError> {
+    let n = c
+        .prep(
+            "UPDATE messages SET content_type = NULL, body = NULL, card = NULL, deleted_at = $1
+             WHERE id = $2 AND deleted_at IS NULL",
+        )?
+        .execute([now.millis(), id.raw()])?;
+    if n == 0 {
+        return Err(StoreError::NotFound { what: "message" });
+    }
+    state.erased = true;
+    let tombstone = rows::load_message(c, id)?.ok_or(StoreError::NotFound { what: "message" })?;
+    let members = rows::member_ids(c, tombstone.conversation_id)?;
+    let kind = EventKind::MessageDeleted { conversation_id: tombstone.conversation_id, message_id: id };
+    let deliveries = emit(c, state, &members, &kind, now)?;
+    Ok((tombstone, deliveries))
 }
 
 impl MessageStore for SqliteStore {
@@ -162,24 +192,6 @@ impl MessageStore for SqliteStore {
     }
 
     async fn delete_message(&self, id: MessageId, now: Timestamp) -> StoreResult<(Message, Vec<crate::Delivery>)> {
-        self.workers
-            .write(move |c, state| {
-                let n = c
-                    .prep(
-                        "UPDATE messages SET content_type = NULL, body = NULL, deleted_at = $1
-                         WHERE id = $2 AND deleted_at IS NULL",
-                    )?
-                    .execute([now.millis(), id.raw()])?;
-                if n == 0 {
-                    return Err(StoreError::NotFound { what: "message" });
-                }
-                state.erased = true;
-                let tombstone = rows::load_message(c, id)?.ok_or(StoreError::NotFound { what: "message" })?;
-                let members = rows::member_ids(c, tombstone.conversation_id)?;
-                let kind = EventKind::MessageDeleted { conversation_id: tombstone.conversation_id, message_id: id };
-                let deliveries = emit(c, state, &members, &kind, now)?;
-                Ok((tombstone, deliveries))
-            })
-            .await
+        self.workers.write(move |c, state| erase_message(c, state, id, now)).await
     }
 }

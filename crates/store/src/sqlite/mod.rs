@@ -3,10 +3,15 @@
 //!
 //! Every query is written with `$n` placeholders in the dialect SQLite and PostgreSQL share.
 
+mod access;
 mod accounts;
 mod conversations;
 mod events;
+mod grants;
+mod log;
 mod messages;
+mod partners;
+mod recommendations;
 mod rows;
 mod social;
 mod workers;
@@ -61,7 +66,11 @@ pub struct SqliteStore {
 }
 
 /// The migrations, in order. Files are never edited once released; add a new one instead.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_core", include_str!("../../migrations/sqlite/0001_core.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_core", include_str!("../../migrations/sqlite/0001_core.sql")),
+    ("0002_partners", include_str!("../../migrations/sqlite/0002_partners.sql")),
+    ("0003_recommendations", include_str!("../../migrations/sqlite/0003_recommendations.sql")),
+];
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database, then starts the worker threads.
@@ -119,7 +128,10 @@ fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
          PRAGMA temp_store = MEMORY;"
     ))?;
     if read_only {
-        conn.execute_batch("PRAGMA query_only = ON;")?;
+        // Every commit (a partner read records an access event) makes SQLite drop each reader's
+        // page cache; with the file memory-mapped, re-reading a page is a memory access instead
+        // of a pread and a copy.
+        conn.execute_batch("PRAGMA query_only = ON; PRAGMA mmap_size = 1073741824;")?;
     }
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)

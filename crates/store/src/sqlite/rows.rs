@@ -2,7 +2,7 @@
 //! longer passes its rules is reported as corruption, never silently accepted.
 
 use clearline_domain::{
-    Body, ContentType, Conversation, ConversationId, ConversationKind, DisplayName, GroupTitle, Handle, Member,
+    AppId, Body, ContentType, Conversation, ConversationId, ConversationKind, DisplayName, GroupTitle, Handle, Member,
     Message, MessageContent, MessageId, Timestamp, User, UserId,
 };
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -14,11 +14,14 @@ pub(super) const USER_COLS: &str = "u.id, u.handle, u.display_name, u.created_at
 
 /// The columns [`message`] reads, for a `messages` table aliased `m`.
 pub(super) const MESSAGE_COLS: &str =
-    "m.id, m.conversation_id, m.sender_id, m.content_type, m.body, m.created_at, m.deleted_at";
+    "m.id, m.conversation_id, m.sender_id, m.content_type, m.body, m.created_at, m.deleted_at, m.via_app_id, m.card";
 
-fn corrupt(what: &str) -> rusqlite::Error {
+pub(super) fn corrupt(what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, what.to_owned().into())
 }
+
+/// The number of columns in [`MESSAGE_COLS`].
+pub(super) const MESSAGE_WIDTH: usize = 9;
 
 /// A user from [`USER_COLS`] starting at column `i`.
 pub(super) fn user(row: &Row<'_>, i: usize) -> rusqlite::Result<User> {
@@ -34,6 +37,7 @@ pub(super) fn user(row: &Row<'_>, i: usize) -> rusqlite::Result<User> {
 
 /// A message from [`MESSAGE_COLS`] starting at column `i`.
 pub(super) fn message(row: &Row<'_>, i: usize) -> rusqlite::Result<Message> {
+    debug_assert_eq!(MESSAGE_COLS.split(',').count(), MESSAGE_WIDTH);
     let content_type: Option<String> = row.get(i + 3)?;
     let body: Option<Vec<u8>> = row.get(i + 4)?;
     let content = match (content_type, body) {
@@ -50,6 +54,11 @@ pub(super) fn message(row: &Row<'_>, i: usize) -> rusqlite::Result<Message> {
         content,
         created_at: Timestamp::from_millis(row.get(i + 5)?),
         deleted_at: row.get::<_, Option<i64>>(i + 6)?.map(Timestamp::from_millis),
+        via: row.get::<_, Option<i64>>(i + 7)?.map(AppId::from_raw),
+        card: match row.get::<_, Option<String>>(i + 8)? {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|_| corrupt("card"))?),
+            None => None,
+        },
     })
 }
 
@@ -62,7 +71,7 @@ pub(super) fn load_message(conn: &Connection, id: MessageId) -> Result<Option<Me
 /// A conversation and its current members.
 pub(super) fn load_conversation(conn: &Connection, id: ConversationId) -> Result<Option<Conversation>, StoreError> {
     let head = conn
-        .prep("SELECT kind, title, creator_id, created_at, last_activity_at FROM conversations WHERE id = $1")?
+        .prep("SELECT kind, title, creator_id, created_at, last_activity_at, app_id FROM conversations WHERE id = $1")?
         .query_row([id.raw()], |r| {
             Ok((
                 r.get::<_, String>(0)?,
@@ -70,10 +79,11 @@ pub(super) fn load_conversation(conn: &Connection, id: ConversationId) -> Result
                 r.get::<_, i64>(2)?,
                 r.get::<_, i64>(3)?,
                 r.get::<_, i64>(4)?,
+                r.get::<_, Option<i64>>(5)?,
             ))
         })
         .optional()?;
-    let Some((kind, title, creator, created, active)) = head else { return Ok(None) };
+    let Some((kind, title, creator, created, active, app)) = head else { return Ok(None) };
     let kind = ConversationKind::from_name(&kind).ok_or_else(|| StoreError::Corrupt("kind".into()))?;
     let title = match title {
         Some(t) => Some(GroupTitle::parse(&t).map_err(|_| StoreError::Corrupt("title".into()))?),
@@ -87,6 +97,7 @@ pub(super) fn load_conversation(conn: &Connection, id: ConversationId) -> Result
         members: load_members(conn, id)?,
         created_at: Timestamp::from_millis(created),
         last_activity_at: Timestamp::from_millis(active),
+        app_id: app.map(AppId::from_raw),
     }))
 }
 

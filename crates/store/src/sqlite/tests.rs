@@ -33,6 +33,7 @@ async fn direct(store: &SqliteStore, a: &User, b: &User) -> clearline_domain::Co
         title: None,
         creator_id: a.id,
         other_members: vec![b.id],
+        app_id: None,
         created_at: Timestamp::from_millis(2),
     };
     store.create_conversation(new).await.unwrap().value
@@ -74,6 +75,8 @@ async fn concurrent_sends_are_numbered_without_gaps_and_idempotent() {
                         sender_id: a.id,
                         content: text("hi"),
                         idempotency_key: Some(key),
+                        via: None,
+                        card: None,
                         created_at: Timestamp::from_millis(3),
                     },
                     |_| Ok::<(), ()>(()),
@@ -112,6 +115,8 @@ async fn deleted_message_content_is_gone_from_the_file() {
                 sender_id: a.id,
                 content: text(secret),
                 idempotency_key: None,
+                via: None,
+                card: None,
                 created_at: Timestamp::from_millis(3),
             },
             |_| Ok::<(), ()>(()),

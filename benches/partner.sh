@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Partner API read cost: the same thread read through the client API and through the partner
+# API (token, grant, scope, redaction, access event per page). Starts `clearline demo` with the
+# partner rate limits raised for the run. Usage: benches/partner.sh [extra loadgen args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p clearline-cli -p clearline-loadgen
+dir=$(mktemp -d)
+out="$dir/demo.out"
+CLEARLINE_PARTNER__PER_PERSON_PER_MINUTE=1000000000 CLEARLINE_PARTNER__PER_APP_PER_MINUTE=1000000000 \
+  CLEARLINE_LOG__FILTER=warn ./target/release/clearline demo --listen 127.0.0.1:0 --data-dir "$dir/data" >"$out" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 200); do grep -q '^listening on' "$out" && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$out")
+client_id=$(grep -o 'client_id [^ ]*' "$out" | cut -d' ' -f2)
+secret=$(grep -o 'client_secret [^ ]*' "$out" | cut -d' ' -f2)
+./target/release/clearline-loadgen --url "$url" --server-pid "$pid" partner-history \
+  --client-id "$client_id" --client-secret "$secret" "$@"

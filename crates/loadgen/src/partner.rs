@@ -1,0 +1,99 @@
+//! `partner-history`: the same history read through the client API and through the partner
+//! API (token check, grant check, redaction and an access event per page), one after the
+//! other on the same app thread, and the ratio of the two. Needs a partner app (e.g. the one
+//! `clearline demo` prints) and per-person rate limits raised for the run.
+
+use clearline_api_types::PartnerSendRequest;
+use clearline_client::Client;
+use clearline_client::oauth::{answer_consent, pkce, query_param};
+
+use crate::history::{read_client_pages, read_pages};
+use crate::proc_stats::Process;
+use crate::world;
+
+/// Options of `partner-history`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The app's client id.
+    #[arg(long)]
+    client_id: String,
+    /// The app's client secret.
+    #[arg(long)]
+    client_secret: String,
+    /// A redirect URI registered for the app.
+    #[arg(long, default_value = "http://127.0.0.1:8765/callback")]
+    redirect_uri: String,
+    /// How much to write and read.
+    #[command(flatten)]
+    read: crate::history::ReadArgs,
+}
+
+/// Connects the person holding `session` to the app; returns an access token.
+async fn connect(url: &str, session: &Client, a: &Args) -> anyhow::Result<String> {
+    let (verifier, challenge) = pkce();
+    let scope = "inbox:send inbox:read friends:read";
+    let authorize = authorize_url(url, a, scope, &challenge)?;
+    let token = session.token().ok_or_else(|| anyhow::anyhow!("signed in"))?;
+    let location = answer_consent(url, token, &authorize, &scope.split(' ').collect::<Vec<_>>(), true).await?;
+    let code = query_param(&location, "code").ok_or_else(|| anyhow::anyhow!("no code in {location}"))?;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", a.redirect_uri.as_str()),
+        ("code_verifier", verifier.as_str()),
+    ];
+    // The app, not the person, calls the token endpoint: no session token on this request.
+    let res = Client::new(url)
+        .request(clearline_client::Method::POST, "/oauth/token")
+        .basic_auth(&a.client_id, Some(&a.client_secret))
+        .form(&form)
+        .send()
+        .await?;
+    let body: serde_json::Value = res.json().await?;
+    body["access_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("token exchange failed: {body}"))
+}
+
+fn authorize_url(url: &str, a: &Args, scope: &str, challenge: &str) -> anyhow::Result<String> {
+    let query = [
+        ("response_type", "code"),
+        ("client_id", a.client_id.as_str()),
+        ("redirect_uri", a.redirect_uri.as_str()),
+        ("scope", scope),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    Ok(reqwest::Url::parse_with_params(&format!("{url}/oauth/authorize"), &query)?.to_string())
+}
+
+pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Result<()> {
+    let pair = world::pairs(url, 1).await?.remove(0);
+    let app_a = Client::new(url).with_token(&connect(url, &pair.a, &args).await?);
+    connect(url, &pair.b, &args).await?;
+    let b_id = app_a.partner_friends().await?.items.pop().map(|f| f.id).ok_or_else(|| anyhow::anyhow!("no friend"))?;
+    let sent = app_a.partner_send(&PartnerSendRequest { to: vec![b_id], text: "start".into(), card: None }).await?;
+    let thread = sent.items[0].thread_id.clone();
+    world::fill(&[pair.a.clone(), pair.b.clone()], &thread, args.read.fill, "pfill").await;
+    println!(
+        "partner-history: {} messages, {} readers, {} pages of 100 per API",
+        args.read.fill, args.read.concurrency, args.read.pages
+    );
+    println!("-- client API (session token, membership check)");
+    let client_rate = read_client_pages(server, &pair.a, &thread, args.read.concurrency, args.read.pages).await?;
+    println!("-- partner API (access token, grant, scope, redaction, access event)");
+    let (c, t) = (app_a.clone(), thread.clone());
+    let partner_rate = read_pages(server, args.read.concurrency, args.read.pages, move |before| {
+        let (c, t) = (c.clone(), t.clone());
+        async move {
+            let mut path = format!("/partner/v1/threads/{t}/messages?limit=100");
+            if let Some(b) = before {
+                path.push_str(&format!("&before={b}"));
+            }
+            let res = c.request(clearline_client::Method::GET, &path).send().await?.error_for_status()?;
+            let page: clearline_api_types::PartnerMessagePage = res.json().await?;
+            Ok((page.items.len() as u64, if page.has_more { page.items.last().map(|m| m.id.clone()) } else { None }))
+        }
+    })
+    .await?;
+    println!("partner API reads at {:.0}% of the client API's throughput", 100.0 * partner_rate / client_rate);
+    Ok(())
+}

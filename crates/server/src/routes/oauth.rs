@@ -1,0 +1,501 @@
+//! The OAuth 2 endpoints: RFC 8414 metadata, `/oauth/authorize` (sign-in and the consent page,
+//! server-rendered, no JavaScript, CSRF-protected), `/oauth/token`, `/oauth/revoke` (RFC 7009)
+//! and `/oauth/introspect` (RFC 7662). Errors use RFC 6749's shape, not problem+json.
+//! The rules live in `clearline_core::oauth`; this file renders and redirects.
+
+use axum::Form;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use base64::Engine;
+use clearline_api_types::{IntrospectionResponse, OAuthErrorResponse, TokenResponse};
+use clearline_core::oauth::{
+    AuthorizeError, AuthorizeParams, ClientAuth, ConsentRequest, OAuthError, OAuthErrorCode, Tokens,
+};
+use clearline_core::{Principal, SessionToken};
+use clearline_domain::{Handle, Password, Scope, Scopes};
+use maud::{DOCTYPE, Markup, html};
+use serde::{Deserialize, Serialize};
+
+use crate::extract::{ApiQuery, bearer};
+use crate::state::AppState;
+
+/// The cookie holding a browser's session token (HttpOnly, SameSite=Lax).
+pub const SESSION_COOKIE: &str = "clearline_session";
+
+/// The authorization request's query (and the hidden fields of the consent form).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AuthorizeQuery {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    response_type: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+}
+
+impl From<AuthorizeQuery> for AuthorizeParams {
+    fn from(q: AuthorizeQuery) -> Self {
+        Self {
+            client_id: q.client_id,
+            redirect_uri: q.redirect_uri,
+            response_type: q.response_type,
+            scope: q.scope,
+            state: q.state,
+            code_challenge: q.code_challenge,
+            code_challenge_method: q.code_challenge_method,
+        }
+    }
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
+        let (name, value) = c.trim().split_once('=')?;
+        (name == SESSION_COOKIE).then(|| value.to_owned())
+    })
+}
+
+/// The signed-in person: a bearer session token, else the session cookie.
+async fn person(s: &AppState, headers: &HeaderMap) -> Option<Principal> {
+    let raw = bearer(headers).map(str::to_owned).or_else(|| cookie_token(headers))?;
+    let token: SessionToken = raw.parse().ok()?;
+    s.app.authenticate(&token).await.ok()
+}
+
+fn page(title: &str, body: Markup) -> Response {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Clearline" }
+                style { "body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;line-height:1.5}"
+                        "li{margin:.4rem 0}.no{color:#555}button{font-size:1rem;padding:.4rem 1rem;margin-right:.5rem}" }
+            }
+            body { (body) }
+        }
+    };
+    let mut res = Html(markup.into_string()).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The consent page must never be framed (clickjacking).
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    res
+}
+
+fn error_page(status: StatusCode, message: &str) -> Response {
+    let mut res = page("Cannot continue", html! { h1 { "This app's request cannot continue" } p { (message) } });
+    *res.status_mut() = status;
+    res
+}
+
+fn redirect_with(s: &AppState, uri: &str, params: &[(&str, &str)]) -> Response {
+    let mut pairs: Vec<(&str, &str)> = params.to_vec();
+    // RFC 9207: name the issuer so the client can tell which server answered.
+    pairs.push(("iss", &s.issuer));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{uri}{sep}{query}")).into_response()
+}
+
+fn authorize_error(s: &AppState, e: AuthorizeError) -> Response {
+    match e {
+        AuthorizeError::NoRedirect(msg) => error_page(StatusCode::BAD_REQUEST, msg),
+        AuthorizeError::Redirect { redirect_uri, state, error } => {
+            let mut p = vec![("error", error.code.as_str()), ("error_description", error.description)];
+            if let Some(st) = state.as_deref() {
+                p.push(("state", st));
+            }
+            redirect_with(s, redirect_uri.as_str(), &p)
+        }
+    }
+}
+
+fn sign_in_page(return_to: &str, failed: bool) -> Response {
+    page(
+        "Sign in",
+        html! {
+            h1 { "Sign in to Clearline" }
+            p { "An app asks to connect to your Clearline account. Sign in to see what it asks for." }
+            @if failed { p role="alert" { strong { "Handle or password is wrong." } } }
+            form method="post" action="/oauth/sign-in" {
+                input type="hidden" name="return_to" value=(return_to);
+                p { label { "Handle " input name="handle" autocomplete="username" required; } }
+                p { label { "Password " input name="password" type="password" autocomplete="current-password" required; } }
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+fn consent_page(req: &ConsentRequest, query: &AuthorizeQuery, csrf: &str) -> Response {
+    let app = req.app.name.as_str();
+    let partner = req.partner.name.as_str();
+    let not_asked: Vec<Scope> = Scope::ALL.into_iter().filter(|s| !req.scopes.contains(*s)).collect();
+    page(
+        "Connect an app",
+        html! {
+            h1 { (app) " by " (partner) " wants to connect to your Clearline account" }
+            form method="post" action="/oauth/authorize" {
+                @for (name, value) in hidden_fields(query) { input type="hidden" name=(name) value=(value); }
+                input type="hidden" name="csrf" value=(csrf);
+                h2 { "It will be able to" }
+                ul {
+                    @for scope in req.scopes.iter() {
+                        li { label {
+                            @if scope == req.required {
+                                input type="checkbox" checked disabled;
+                                input type="hidden" name=(format!("grant_{}", scope.as_str())) value="on";
+                            } @else {
+                                input type="checkbox" name=(format!("grant_{}", scope.as_str())) checked;
+                            }
+                            " " (scope.describe())
+                        } }
+                    }
+                }
+                h2 { "It will NOT be able to" }
+                ul class="no" {
+                    @for scope in &not_asked { li { (scope.describe()) } }
+                    li { "Read conversations it did not start, unless listed above" }
+                    li { "See your password, your sessions or who you blocked" }
+                    li { "Read messages of friends who did not allow apps to read them" }
+                }
+                p { "Untick anything you do not want to allow (the first item is what the app needs to work). "
+                    "This permission lasts " (req.partner.agreement.max_grant_days) " days, "
+                    "and you can withdraw it at any time in Connected apps. Every use is recorded in your access history." }
+                button type="submit" name="decision" value="allow" { "Allow" }
+                button type="submit" name="decision" value="deny" { "Deny" }
+            }
+        },
+    )
+}
+
+fn hidden_fields(q: &AuthorizeQuery) -> Vec<(&'static str, String)> {
+    [
+        ("client_id", &q.client_id),
+        ("redirect_uri", &q.redirect_uri),
+        ("response_type", &q.response_type),
+        ("scope", &q.scope),
+        ("state", &q.state),
+        ("code_challenge", &q.code_challenge),
+        ("code_challenge_method", &q.code_challenge_method),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+    .collect()
+}
+
+/// GET /oauth/authorize: checks the request, then shows sign-in or the consent page.
+#[utoipa::path(get, path = "/oauth/authorize", tag = "oauth",
+    params(("response_type" = String, Query, description = "code"), ("client_id" = String, Query),
+           ("redirect_uri" = String, Query, description = "exactly as registered"), ("scope" = String, Query),
+           ("state" = Option<String>, Query), ("code_challenge" = String, Query),
+           ("code_challenge_method" = String, Query, description = "S256")),
+    responses((status = 200, description = "sign-in or consent page (HTML)", content_type = "text/html"),
+              (status = 303, description = "back to the redirect URI with code or error, state and iss"),
+              (status = 400, description = "unknown client or unregistered redirect URI (HTML, no redirect)")))]
+pub async fn authorize(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<AuthorizeQuery>,
+) -> Response {
+    let req = match s.app.authorize_request(q.clone().into()).await {
+        Ok(r) => r,
+        Err(e) => return authorize_error(&s, e),
+    };
+    let Some(me) = person(&s, &headers).await else {
+        let return_to = format!("/oauth/authorize?{}", serde_urlencoded::to_string(&q).unwrap_or_default());
+        return sign_in_page(&return_to, false);
+    };
+    match s.app.csrf_token(me).await {
+        Ok(csrf) => consent_page(&req, &q, &csrf),
+        Err(_) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the server failed; try again"),
+    }
+}
+
+/// The sign-in form of the authorization flow.
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    handle: String,
+    password: String,
+    return_to: String,
+}
+
+/// POST /oauth/sign-in: signs in from the authorization flow, sets the session cookie and
+/// returns to the authorization request.
+pub async fn sign_in(State(s): State<AppState>, Form(f): Form<SignInForm>) -> Response {
+    // Only back into this flow, and only something that is a valid header value (no open
+    // redirect, no header injection).
+    let safe = f.return_to.starts_with("/oauth/authorize?")
+        && f.return_to.len() <= 4096
+        && f.return_to.bytes().all(|b| b.is_ascii_graphic());
+    if !safe {
+        return error_page(StatusCode::BAD_REQUEST, "bad return address");
+    }
+    let (Ok(handle), Ok(password)) = (Handle::parse(&f.handle), Password::parse(f.password.clone())) else {
+        return with_status(sign_in_page(&f.return_to, true), StatusCode::UNAUTHORIZED);
+    };
+    match s.app.sign_in(handle, password, Some("consent page")).await {
+        Ok(signed) => {
+            let secure = if s.issuer.starts_with("https://") { "; Secure" } else { "" };
+            let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/{secure}", signed.token.expose());
+            let mut res = Redirect::to(&f.return_to).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                res.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(_) => with_status(sign_in_page(&f.return_to, true), StatusCode::UNAUTHORIZED),
+    }
+}
+
+fn with_status(mut res: Response, status: StatusCode) -> Response {
+    *res.status_mut() = status;
+    res
+}
+
+/// POST /oauth/authorize: the person's answer on the consent page.
+pub async fn decide(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let q = AuthorizeQuery {
+        client_id: get("client_id"),
+        redirect_uri: get("redirect_uri"),
+        response_type: get("response_type"),
+        scope: get("scope"),
+        state: get("state"),
+        code_challenge: get("code_challenge"),
+        code_challenge_method: get("code_challenge_method"),
+    };
+    let req = match s.app.authorize_request(q.into()).await {
+        Ok(r) => r,
+        Err(e) => return authorize_error(&s, e),
+    };
+    let Some(me) = person(&s, &headers).await else {
+        return error_page(StatusCode::UNAUTHORIZED, "your session ended; start again from the app");
+    };
+    let csrf_ok = match get("csrf") {
+        Some(token) => s.app.check_csrf(me, &token).await.unwrap_or(false),
+        None => false,
+    };
+    if !csrf_ok {
+        return error_page(StatusCode::FORBIDDEN, "this form was not loaded by your session; start again from the app");
+    }
+    let ticked: Scopes =
+        fields.iter().filter_map(|(n, _)| n.strip_prefix("grant_")).filter_map(Scope::from_name).collect();
+    let allow = get("decision").as_deref() == Some("allow");
+    match s.app.consent(me.user_id, req, allow, ticked).await {
+        Ok(outcome) => {
+            let mut p = match &outcome.result {
+                Ok(code) => vec![("code", code.as_str())],
+                Err(e) => vec![("error", e.as_str())],
+            };
+            if let Some(st) = outcome.state.as_deref() {
+                p.push(("state", st));
+            }
+            redirect_with(&s, outcome.redirect_uri.as_str(), &p)
+        }
+        Err(_) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the server failed; try again"),
+    }
+}
+
+/// The form of the token, revocation and introspection endpoints (RFC 6749 §4.1.3 and §6,
+/// RFC 7009 §2.1, RFC 7662 §2.1). Confidential clients authenticate with HTTP Basic.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct TokenForm {
+    /// `authorization_code` or `refresh_token` (token endpoint).
+    grant_type: Option<String>,
+    /// The authorization code (`oac_…`).
+    code: Option<String>,
+    /// The redirect URI of the authorization request.
+    redirect_uri: Option<String>,
+    /// The PKCE verifier (43 to 128 characters).
+    code_verifier: Option<String>,
+    /// The refresh token (`ort_…`).
+    refresh_token: Option<String>,
+    /// A public client's id (confidential clients use HTTP Basic).
+    client_id: Option<String>,
+    /// The token to revoke or introspect.
+    token: Option<String>,
+}
+
+fn oauth_error(e: &OAuthError) -> Response {
+    let status = match e.code {
+        OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
+        OAuthErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let body = OAuthErrorResponse { error: e.code.as_str().to_owned(), error_description: e.description.to_owned() };
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"clearline\""));
+    }
+    res
+}
+
+/// The client's credentials: HTTP Basic (`client_secret_basic`), else `client_id` in the form.
+fn client_auth(headers: &HeaderMap, form_client_id: Option<&str>) -> Result<ClientAuth, OAuthError> {
+    let bad = OAuthError { code: OAuthErrorCode::InvalidClient, description: "client authentication failed" };
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, b64) = v.split_once(' ').ok_or_else(|| bad.clone())?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Err(bad);
+        }
+        let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| bad.clone())?;
+        let text = String::from_utf8(decoded).map_err(|_| bad.clone())?;
+        let (id, secret) = text.split_once(':').ok_or_else(|| bad.clone())?;
+        let unescape = |s: &str| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map(|(_, v)| v)
+        };
+        let (id, secret) = (unescape(id).ok_or_else(|| bad.clone())?, unescape(secret).ok_or_else(|| bad.clone())?);
+        return Ok(ClientAuth { client_id: id, secret: (!secret.is_empty()).then_some(secret) });
+    }
+    let id = form_client_id.ok_or(bad)?;
+    Ok(ClientAuth { client_id: id.to_owned(), secret: None })
+}
+
+fn token_response(t: Tokens) -> Response {
+    let body = TokenResponse {
+        access_token: t.access_token,
+        token_type: "Bearer".to_owned(),
+        expires_in: t.expires_in,
+        refresh_token: t.refresh_token,
+        scope: t.scopes.to_string(),
+    };
+    let mut res = Json(body).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// POST /oauth/token: exchanges a code (with the PKCE verifier) or rotates a refresh token.
+#[utoipa::path(post, path = "/oauth/token", tag = "oauth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthErrorResponse),
+              (status = 401, body = OAuthErrorResponse)))]
+pub async fn token(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+    let client = match client_auth(&headers, f.client_id.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return oauth_error(&e),
+    };
+    let missing = |what| OAuthError { code: OAuthErrorCode::InvalidRequest, description: what };
+    let result = match f.grant_type.as_deref() {
+        Some("authorization_code") => match (&f.code, &f.redirect_uri, &f.code_verifier) {
+            (Some(code), Some(uri), Some(verifier)) => s.app.exchange_code(&client, code, uri, verifier).await,
+            _ => Err(missing("code, redirect_uri and code_verifier are required")),
+        },
+        Some("refresh_token") => match &f.refresh_token {
+            Some(rt) => s.app.refresh(&client, rt).await,
+            None => Err(missing("refresh_token is required")),
+        },
+        _ => Err(OAuthError {
+            code: OAuthErrorCode::UnsupportedGrantType,
+            description: "use authorization_code or refresh_token",
+        }),
+    };
+    match result {
+        Ok(t) => token_response(t),
+        Err(e) => oauth_error(&e),
+    }
+}
+
+/// POST /oauth/revoke (RFC 7009): 200 whether or not the token was known.
+#[utoipa::path(post, path = "/oauth/revoke", tag = "oauth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200), (status = 400, body = OAuthErrorResponse), (status = 401, body = OAuthErrorResponse)))]
+pub async fn revoke(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+    let result = match client_auth(&headers, f.client_id.as_deref()) {
+        Ok(client) => match &f.token {
+            Some(t) => s.app.revoke_token(&client, t).await,
+            None => Err(OAuthError { code: OAuthErrorCode::InvalidRequest, description: "token is required" }),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => oauth_error(&e),
+    }
+}
+
+/// POST /oauth/introspect (RFC 7662): only the client a token was issued to sees it active.
+#[utoipa::path(post, path = "/oauth/introspect", tag = "oauth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = IntrospectionResponse), (status = 401, body = OAuthErrorResponse)))]
+pub async fn introspect(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+    let client = match client_auth(&headers, f.client_id.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return oauth_error(&e),
+    };
+    let Some(token) = f.token else {
+        return oauth_error(&OAuthError { code: OAuthErrorCode::InvalidRequest, description: "token is required" });
+    };
+    match s.app.introspect(&client, &token).await {
+        Ok(i) => Json(IntrospectionResponse {
+            active: i.active,
+            scope: i.scopes.map(|s| s.to_string()),
+            client_id: i.client_id.map(|c| c.to_string()),
+            sub: i.sub,
+            token_type: i.token_type.map(str::to_owned),
+            exp: i.exp,
+        })
+        .into_response(),
+        Err(e) => oauth_error(&e),
+    }
+}
+
+/// RFC 8414 authorization server metadata.
+#[derive(Debug, Serialize)]
+struct Metadata {
+    issuer: String,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    revocation_endpoint: String,
+    introspection_endpoint: String,
+    scopes_supported: Vec<&'static str>,
+    response_types_supported: [&'static str; 1],
+    grant_types_supported: [&'static str; 2],
+    code_challenge_methods_supported: [&'static str; 1],
+    token_endpoint_auth_methods_supported: [&'static str; 2],
+    revocation_endpoint_auth_methods_supported: [&'static str; 2],
+    introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    authorization_response_iss_parameter_supported: bool,
+}
+
+/// GET /.well-known/oauth-authorization-server (RFC 8414).
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth",
+    responses((status = 200, description = "authorization server metadata (RFC 8414)", content_type = "application/json")))]
+pub async fn metadata(State(s): State<AppState>) -> Response {
+    let base = &s.issuer;
+    let auth = ["client_secret_basic", "none"];
+    Json(Metadata {
+        issuer: base.to_string(),
+        authorization_endpoint: format!("{base}/oauth/authorize"),
+        token_endpoint: format!("{base}/oauth/token"),
+        revocation_endpoint: format!("{base}/oauth/revoke"),
+        introspection_endpoint: format!("{base}/oauth/introspect"),
+        scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
+        response_types_supported: ["code"],
+        grant_types_supported: ["authorization_code", "refresh_token"],
+        code_challenge_methods_supported: ["S256"],
+        token_endpoint_auth_methods_supported: auth,
+        revocation_endpoint_auth_methods_supported: auth,
+        introspection_endpoint_auth_methods_supported: auth,
+        authorization_response_iss_parameter_supported: true,
+    })
+    .into_response()
+}

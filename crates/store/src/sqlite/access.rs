@@ -1,0 +1,372 @@
+//! [`AccessStore`] on SQLite: app sends and deletes with their access events in the same
+//! transaction, app threads, the access record, read policies and app blocks.
+
+use clearline_domain::{
+    AccessAction, AccessEvent, AccessEventId, AccessOutcome, AccessTokenId, AppId, ConversationId, ConversationKind,
+    DenyReason, GrantId, Message, MessageId, NewAccessEvent, Page, PageRequest, ReadPolicy, Timestamp, UserId,
+};
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::SqliteStore;
+use super::conversations::{inbox_page, insert_conversation};
+use super::events::exists;
+use super::grants::load_token;
+use super::messages::{erase_message, insert_message, page};
+use super::partners::{APP_COLS, PARTNER_COLS, app_record};
+use super::rows::{self, Prep, corrupt};
+use super::workers::WriterState;
+use crate::partner::{
+    AccessFilter, AccessStore, AppRecord, AppSend, AppSendContext, AppSendOutcome, ReaderRule, ThreadRead, TokenKind,
+    TokenRecord,
+};
+use crate::traits::StoreResult;
+use crate::{ActivityCursor, ConversationSummary, Delivery, NewConversation, NewMessage, StoreError};
+
+fn outcome_text(o: AccessOutcome) -> String {
+    match o {
+        AccessOutcome::Allowed => "allowed".to_owned(),
+        AccessOutcome::Denied(r) => format!("denied:{}", r.as_str()),
+    }
+}
+
+fn parse_outcome(text: &str) -> Option<AccessOutcome> {
+    match text.strip_prefix("denied:") {
+        Some(r) => DenyReason::from_name(r).map(AccessOutcome::Denied),
+        None => (text == "allowed").then_some(AccessOutcome::Allowed),
+    }
+}
+
+/// The columns [`access_event`] reads.
+pub(super) const EVENT_COLS: &str = "id, at, app_id, user_id, action, resources, outcome, salt, leaf_index";
+
+pub(super) fn access_event(r: &Row<'_>) -> rusqlite::Result<AccessEvent> {
+    let resources: String = r.get(5)?;
+    let salt: Vec<u8> = r.get(7)?;
+    Ok(AccessEvent {
+        id: AccessEventId::from_raw(r.get(0)?),
+        event: NewAccessEvent {
+            at: Timestamp::from_millis(r.get(1)?),
+            app_id: r.get::<_, Option<i64>>(2)?.map(AppId::from_raw),
+            user_id: r.get::<_, Option<i64>>(3)?.map(UserId::from_raw),
+            action: AccessAction::from_name(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("action"))?,
+            resources: resources.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            outcome: parse_outcome(&r.get::<_, String>(6)?).ok_or_else(|| corrupt("outcome"))?,
+            salt: <[u8; 32]>::try_from(salt.as_slice()).map_err(|_| corrupt("salt"))?,
+        },
+        leaf_index: r.get::<_, Option<i64>>(8)?.and_then(|i| u64::try_from(i).ok()),
+    })
+}
+
+/// Writes an access event (and marks its grant used, at most once a minute); returns its id.
+pub(super) fn insert_event(
+    c: &Connection,
+    e: &NewAccessEvent,
+    grant: Option<GrantId>,
+) -> Result<AccessEventId, StoreError> {
+    let id: i64 = c
+        .prep(
+            "INSERT INTO access_events (at, app_id, user_id, action, resources, outcome, salt)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )?
+        .query_row(
+            rusqlite::params![
+                e.at.millis(),
+                e.app_id.map(|a| a.raw()),
+                e.user_id.map(|u| u.raw()),
+                e.action.as_str(),
+                e.resources.join(" "),
+                outcome_text(e.outcome),
+                e.salt.as_slice()
+            ],
+            |r| r.get(0),
+        )?;
+    if let Some(g) = grant {
+        c.prep(
+            "UPDATE grants SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1 - 60000)",
+        )?
+        .execute([e.at.millis(), g.raw()])?;
+    }
+    Ok(AccessEventId::from_raw(id))
+}
+
+pub(super) fn send_context(c: &Connection, send: &AppSend) -> Result<AppSendContext, StoreError> {
+    let (me, app) = (send.sender_id.raw(), send.app_id.raw());
+    let mut ctx = AppSendContext {
+        not_friends: Vec::new(),
+        blocked: Vec::new(),
+        app_blocked: Vec::new(),
+        sender_blocked_app: exists(c, "SELECT 1 FROM app_blocks WHERE user_id = $1 AND app_id = $2", [me, app])?,
+    };
+    for &(r, _) in &send.recipients {
+        if !exists(c, "SELECT 1 FROM friendships WHERE user_id = $1 AND friend_id = $2", [me, r.raw()])? {
+            ctx.not_friends.push(r);
+        }
+        if exists(
+            c,
+            "SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1)",
+            [me, r.raw()],
+        )? {
+            ctx.blocked.push(r);
+        }
+        if exists(c, "SELECT 1 FROM app_blocks WHERE user_id = $1 AND app_id = $2", [r.raw(), app])? {
+            ctx.app_blocked.push(r);
+        }
+    }
+    Ok(ctx)
+}
+
+pub(super) fn deliver_app_send(
+    c: &Connection,
+    state: &mut WriterState,
+    send: AppSend,
+) -> Result<(Vec<Message>, Vec<Delivery>), StoreError> {
+    let mut messages = Vec::with_capacity(send.recipients.len());
+    let mut deliveries = Vec::new();
+    for (recipient, card) in send.recipients {
+        let thread = insert_conversation(
+            c,
+            state,
+            NewConversation {
+                kind: ConversationKind::AppThread,
+                title: None,
+                creator_id: send.sender_id,
+                other_members: vec![recipient],
+                app_id: Some(send.app_id),
+                created_at: send.created_at,
+            },
+        )?;
+        deliveries.extend(thread.deliveries);
+        let members = rows::member_ids(c, thread.value.id)?;
+        let sent = insert_message(
+            c,
+            state,
+            NewMessage {
+                conversation_id: thread.value.id,
+                sender_id: send.sender_id,
+                content: send.content.clone(),
+                idempotency_key: None,
+                via: Some(send.app_id),
+                card,
+                created_at: send.created_at,
+            },
+            &members,
+        )?;
+        deliveries.extend(sent.deliveries);
+        messages.push(sent.value);
+    }
+    Ok((messages, deliveries))
+}
+
+/// Each person's read policy and whether they blocked `app`.
+fn reader_rules(c: &Connection, app: Option<AppId>, users: Vec<UserId>) -> Result<Vec<ReaderRule>, StoreError> {
+    let mut stmt = c.prep(
+        "SELECT u.app_read_policy,
+                EXISTS (SELECT 1 FROM app_blocks b WHERE b.user_id = u.id AND b.app_id = $1)
+         FROM users u WHERE u.id = $2",
+    )?;
+    let mut out = Vec::with_capacity(users.len());
+    for u in users {
+        let row: Option<(String, bool)> = stmt
+            .query_row(rusqlite::params![app.map(|a| a.raw()), u.raw()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((name, blocked_app)) = row {
+            let policy = ReadPolicy::from_name(&name).ok_or_else(|| StoreError::Corrupt("policy".into()))?;
+            out.push(ReaderRule { user_id: u, policy, blocked_app });
+        }
+    }
+    Ok(out)
+}
+
+impl AccessStore for SqliteStore {
+    async fn record_access(&self, event: NewAccessEvent, grant: Option<GrantId>) -> StoreResult<AccessEventId> {
+        self.workers.write(move |c, _| insert_event(c, &event, grant)).await
+    }
+
+    async fn send_via_app(
+        &self,
+        send: AppSend,
+        mut event: NewAccessEvent,
+        check: impl FnOnce(&AppSendContext) -> Result<(), DenyReason> + Send + 'static,
+    ) -> StoreResult<(AccessEventId, AppSendOutcome)> {
+        self.workers
+            .write(move |c, state| {
+                if let Err(reason) = check(&send_context(c, &send)?) {
+                    event.outcome = AccessOutcome::Denied(reason);
+                    return Ok((insert_event(c, &event, None)?, Err(reason)));
+                }
+                let (messages, deliveries) = deliver_app_send(c, state, send)?;
+                event.resources.extend(messages.iter().map(|m| m.id.to_string()));
+                event.outcome = AccessOutcome::Allowed;
+                Ok((insert_event(c, &event, None)?, Ok((messages, deliveries))))
+            })
+            .await
+    }
+
+    async fn delete_via_app(
+        &self,
+        id: MessageId,
+        event: NewAccessEvent,
+    ) -> StoreResult<(AccessEventId, Message, Vec<Delivery>)> {
+        self.workers
+            .write(move |c, state| {
+                let (tombstone, deliveries) = erase_message(c, state, id, event.at)?;
+                Ok((insert_event(c, &event, None)?, tombstone, deliveries))
+            })
+            .await
+    }
+
+    async fn conversations_for_app(
+        &self,
+        user: UserId,
+        app: Option<AppId>,
+        before: Option<ActivityCursor>,
+        limit: u32,
+    ) -> StoreResult<Page<ConversationSummary>> {
+        self.workers.read(move |c| inbox_page(c, user, app, before, limit)).await
+    }
+
+    async fn thread_app(&self, id: ConversationId) -> StoreResult<Option<AppId>> {
+        self.workers
+            .read(move |c| {
+                let app: Option<Option<i64>> = c
+                    .prep("SELECT app_id FROM conversations WHERE id = $1")?
+                    .query_row([id.raw()], |r| r.get(0))
+                    .optional()?;
+                Ok(app.flatten().map(AppId::from_raw))
+            })
+            .await
+    }
+
+    async fn access_events(
+        &self,
+        filter: AccessFilter,
+        before: Option<AccessEventId>,
+        limit: u32,
+    ) -> StoreResult<Page<AccessEvent>> {
+        self.workers
+            .read(move |c| {
+                let before = before.map_or(i64::MAX, |b| b.raw());
+                let cols = format!("SELECT {EVENT_COLS} FROM access_events");
+                let mut items = match filter {
+                    AccessFilter::All => {
+                        let sql = format!("{cols} WHERE id < $1 ORDER BY id DESC LIMIT $2");
+                        c.prep(&sql)?
+                            .query_map(rusqlite::params![before, limit + 1], access_event)?
+                            .collect::<Result<Vec<_>, _>>()?
+                    }
+                    AccessFilter::Person(u) => {
+                        let sql = format!("{cols} WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
+                        c.prep(&sql)?
+                            .query_map(rusqlite::params![u.raw(), before, limit + 1], access_event)?
+                            .collect::<Result<Vec<_>, _>>()?
+                    }
+                    AccessFilter::AppAndPerson(a, u) => {
+                        let sql =
+                            format!("{cols} WHERE app_id = $1 AND user_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4");
+                        c.prep(&sql)?
+                            .query_map(rusqlite::params![a.raw(), u.raw(), before, limit + 1], access_event)?
+                            .collect::<Result<Vec<_>, _>>()?
+                    }
+                };
+                let has_more = items.len() > limit as usize;
+                items.truncate(limit as usize);
+                Ok(Page { items, has_more })
+            })
+            .await
+    }
+
+    async fn read_policies(&self, app: Option<AppId>, users: Vec<UserId>) -> StoreResult<Vec<ReaderRule>> {
+        self.workers.read(move |c| reader_rules(c, app, users)).await
+    }
+
+    async fn read_thread(
+        &self,
+        token: AccessTokenId,
+        id: ConversationId,
+        req: PageRequest,
+    ) -> StoreResult<Option<(TokenRecord, Option<ThreadRead>)>> {
+        self.workers
+            .read(move |c| {
+                let tx = c.unchecked_transaction()?;
+                let Some(record) = load_token(&tx, TokenKind::Access, token.raw())? else { return Ok(None) };
+                let Some(conversation) = rows::load_conversation(&tx, id)? else { return Ok(Some((record, None))) };
+                let messages = page(&tx, id, req)?;
+                let mut senders: Vec<UserId> = messages.items.iter().map(|m| m.sender_id).collect();
+                senders.sort();
+                senders.dedup();
+                let rules = reader_rules(&tx, Some(record.app.app.id), senders)?;
+                tx.finish()?;
+                Ok(Some((record, Some(ThreadRead { conversation, messages, rules }))))
+            })
+            .await
+    }
+
+    async fn set_read_policy(&self, user: UserId, policy: ReadPolicy) -> StoreResult<()> {
+        self.workers
+            .write(move |c, _| {
+                c.prep("UPDATE users SET app_read_policy = $1 WHERE id = $2")?
+                    .execute(rusqlite::params![policy.as_str(), user.raw()])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn set_app_block(&self, user: UserId, app: AppId, blocked: bool, now: Timestamp) -> StoreResult<bool> {
+        self.workers
+            .write(move |c, _| {
+                let n = if blocked {
+                    c.prep(
+                        "INSERT INTO app_blocks (user_id, app_id, created_at) VALUES ($1, $2, $3)
+                         ON CONFLICT (user_id, app_id) DO NOTHING",
+                    )?
+                    .execute([user.raw(), app.raw(), now.millis()])?
+                } else {
+                    c.prep("DELETE FROM app_blocks WHERE user_id = $1 AND app_id = $2")?
+                        .execute([user.raw(), app.raw()])?
+                };
+                Ok(n == 1)
+            })
+            .await
+    }
+
+    async fn app_blockers(&self, app: AppId, users: Vec<UserId>) -> StoreResult<Vec<UserId>> {
+        self.workers
+            .read(move |c| {
+                let mut out = Vec::new();
+                for u in users {
+                    if exists(c, "SELECT 1 FROM app_blocks WHERE user_id = $1 AND app_id = $2", [u.raw(), app.raw()])? {
+                        out.push(u);
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn blocked_apps(&self, user: UserId) -> StoreResult<Vec<AppRecord>> {
+        self.workers
+            .read(move |c| {
+                let sql = format!(
+                    "SELECT {APP_COLS}, {PARTNER_COLS} FROM app_blocks b
+                       JOIN apps a ON a.id = b.app_id JOIN partners p ON p.id = a.partner_id
+                     WHERE b.user_id = $1 ORDER BY b.created_at DESC"
+                );
+                let mut stmt = c.prep(&sql)?;
+                let rows = stmt.query_map([user.raw()], |r| app_record(r, 0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+    }
+
+    async fn server_secret(&self, name: &'static str, fresh: [u8; 32]) -> StoreResult<[u8; 32]> {
+        self.workers
+            .write(move |c, _| {
+                c.prep("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")?
+                    .execute(rusqlite::params![name, fresh.as_slice()])?;
+                let value: Vec<u8> =
+                    c.prep("SELECT value FROM server_secrets WHERE name = $1")?.query_row([name], |r| r.get(0))?;
+                <[u8; 32]>::try_from(value.as_slice()).map_err(|_| StoreError::Corrupt("server secret".into()))
+            })
+            .await
+    }
+}
