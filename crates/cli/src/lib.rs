@@ -12,6 +12,7 @@ pub mod admin;
 pub mod config;
 pub mod demo;
 pub mod log;
+pub mod report;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -46,6 +47,15 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: admin::AdminCommand,
+    },
+    /// A partner's daily recommendation sends and clicks for a period (CSV or JSON).
+    Report {
+        /// Where the data is.
+        #[command(flatten)]
+        args: ServeArgs,
+        /// Which report.
+        #[command(flatten)]
+        report: report::ReportArgs,
     },
     /// Check the transparency log (as an auditor) or one receipt (offline).
     #[command(subcommand)]
@@ -82,8 +92,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let (args, demo) = match cli.command {
         Command::Serve(a) => (a, false),
         Command::Demo(a) => (a, true),
-        Command::Admin { args, command } => return run_admin(&args, command),
+        Command::Admin { args, command } => return run_offline(&args, |app| admin::run(app, command)),
         Command::Log(command) => return log::run(command),
+        Command::Report { args, report } => return run_offline(&args, |app| report::run(app, report)),
     };
     let mut config = config::load(&args)?;
     if demo && args.data_dir.is_none() {
@@ -110,13 +121,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     })
 }
 
-fn run_admin(args: &ServeArgs, command: admin::AdminCommand) -> anyhow::Result<()> {
+/// Runs `job` on the services of the configured data directory, without serving.
+fn run_offline<F, Fut>(args: &ServeArgs, job: F) -> anyhow::Result<()>
+where
+    F: FnOnce(std::sync::Arc<clearline_core::App<clearline_store::DefaultStore>>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
     let config = config::load(args)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
         let issuer = format!("http://{}", config.listen);
         let state = clearline_server::build_state(&config, issuer, std::sync::Arc::new(clearline_core::SystemClock))?;
-        admin::run(state.app, command).await
+        job(state.app).await
     })
 }
 

@@ -116,6 +116,10 @@ impl Client {
         check(req.send().await?).await.map(drop)
     }
 
+    pub(crate) async fn send_for_text(&self, req: RequestBuilder) -> Result<String> {
+        Ok(check(req.send().await?).await?.text().await?)
+    }
+
     pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         Ok(self.send(self.request(Method::GET, path)).await?.1)
     }

@@ -45,6 +45,11 @@ impl Client {
         Ok(self.send(self.request(Method::DELETE, &format!("/partner/v1/messages/{message_id}"))).await?.1)
     }
 
+    /// POST /partner/v1/recommendations.
+    pub async fn partner_recommend(&self, req: &RecommendationRequest) -> Result<RecommendationResponse> {
+        Ok(self.post("/partner/v1/recommendations", req).await?.1)
+    }
+
     /// GET /partner/v1/access-log.
     pub async fn partner_access_log(&self) -> Result<AccessEventPage> {
         self.get("/partner/v1/access-log").await
@@ -127,6 +132,20 @@ impl Client {
     /// POST /admin/v1/partners/{id}/apps.
     pub async fn register_app(&self, partner_id: &str, req: &RegisterAppRequest) -> Result<AppResponse> {
         Ok(self.post(&format!("/admin/v1/partners/{partner_id}/apps"), req).await?.1)
+    }
+
+    /// GET /admin/v1/partners/{id}/report as JSON.
+    pub async fn partner_report(&self, partner_id: &str, query: &ReportQuery) -> Result<ReportResponse> {
+        let q = ReportQuery { format: Some("json".to_owned()), ..query.clone() };
+        let req = self.request(Method::GET, &format!("/admin/v1/partners/{partner_id}/report")).query(&q);
+        Ok(self.send(req).await?.1)
+    }
+
+    /// GET /admin/v1/partners/{id}/report as CSV.
+    pub async fn partner_report_csv(&self, partner_id: &str, query: &ReportQuery) -> Result<String> {
+        let q = ReportQuery { format: Some("csv".to_owned()), ..query.clone() };
+        let req = self.request(Method::GET, &format!("/admin/v1/partners/{partner_id}/report")).query(&q);
+        self.send_for_text(req).await
     }
 
     /// POST /admin/v1/apps/{id}/secret.

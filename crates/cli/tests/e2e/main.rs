@@ -13,6 +13,7 @@ mod oauth;
 mod ops;
 mod partner;
 mod process;
+mod recommendations;
 mod social;
 
 use clearline_api_types::ErrorCode;

@@ -168,6 +168,12 @@ async fn admin(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+async fn report(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clearline"));
+    cmd.arg("report").arg("--data-dir").arg(dir.join("data")).args(args);
+    cmd.output().await.unwrap()
+}
+
 #[tokio::test]
 async fn admin_commands_create_operators_partners_and_apps() {
     let dir = tempfile::tempdir().unwrap();
@@ -189,6 +195,20 @@ async fn admin_commands_create_operators_partners_and_apps() {
     assert!(text.contains("client_id app_1") && text.contains("client_secret "), "{text}");
     let out = admin(dir.path(), &["partner", "suspend", "flix"]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("SUSPENDED"));
+    // Reports come from the same data directory: a period without traffic has a header and no rows.
+    let period = ["--partner", "flix", "--from", "2026-11-01", "--to", "2026-11-14"];
+    let out = report(dir.path(), &[&period[..], &["--format", "csv"]].concat()).await;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "date,interface,initiation_surface,variant,recipient_kind,sends,clicks\n"
+    );
+    let out = report(dir.path(), &[&period[..], &["--format", "json"]].concat()).await;
+    let doc: clearline_api_types::ReportResponse = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((doc.partner.as_str(), doc.min_count, doc.rows.len()), ("flix", 10, 0));
+    let out = report(dir.path(), &["--partner", "nobody", "--from", "2026-11-01", "--to", "2026-11-14"]).await;
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not found"), "{out:?}");
+    let out = report(dir.path(), &["--partner", "flix", "--from", "2026-11-31", "--to", "2026-12-01"]).await;
+    assert!(!out.status.success(), "{out:?}");
     // The operator signs in to the admin API and sees the suspended partner.
     let server = start(dir.path()).await;
     let op = Client::new(&server.url).sign_in("root", "operator password").await.unwrap();

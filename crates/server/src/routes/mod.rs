@@ -11,7 +11,7 @@ pub(crate) mod messages;
 mod oauth;
 mod ops;
 mod partner;
-mod recommendations;
+pub mod recommendations;
 mod social;
 
 use axum::Router;

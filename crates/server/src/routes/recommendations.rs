@@ -97,7 +97,8 @@ pub async fn follow(
     }
 }
 
-fn rows(cells: Vec<ReportCell>) -> Vec<ReportRow> {
+/// Report cells in their wire form.
+pub fn report_rows(cells: Vec<ReportCell>) -> Vec<ReportRow> {
     cells
         .into_iter()
         .map(|c| ReportRow {
@@ -147,7 +148,7 @@ pub async fn report(
     let partner = s.app.partner(op, id).await?;
     let (from, to) = (parse_day(&q.from)?, parse_day(&q.to)?);
     let min_count = q.min_count.unwrap_or(DEFAULT_MIN_COUNT);
-    let rows = rows(s.app.daily_report(op, id, from, to, min_count).await?);
+    let rows = report_rows(s.app.daily_report(op, id, from, to, min_count).await?);
     Ok(match q.format.as_deref() {
         Some("csv") => {
             let mut res = to_csv(&rows).into_response();

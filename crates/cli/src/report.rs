@@ -1,0 +1,64 @@
+//! `clearline report`: a partner's daily sends and clicks for a period, as CSV or JSON, read
+//! from the data directory like `clearline admin` (owning the data is operator power).
+
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use clearline_api_types::ReportResponse;
+use clearline_core::App;
+use clearline_core::partners::Operator;
+use clearline_core::recommendations::DEFAULT_MIN_COUNT;
+use clearline_domain::{PartnerSlug, parse_day};
+use clearline_server::routes::recommendations::{report_rows, to_csv};
+use clearline_store::DefaultStore;
+
+/// The report's output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// One line per cell, a header first.
+    Csv,
+    /// The same document as the admin API's.
+    Json,
+}
+
+/// Which report.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The partner's slug.
+    #[arg(long)]
+    pub partner: String,
+    /// First day, YYYY-MM-DD (UTC).
+    #[arg(long)]
+    pub from: String,
+    /// Last day, YYYY-MM-DD (UTC), inclusive.
+    #[arg(long)]
+    pub to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Withhold counts below this (0 withholds nothing).
+    #[arg(long, default_value_t = DEFAULT_MIN_COUNT)]
+    pub min_count: u64,
+}
+
+/// Prints the report to standard output.
+pub async fn run(app: Arc<App<DefaultStore>>, a: ReportArgs) -> anyhow::Result<()> {
+    let op = Operator::local();
+    let partner = app.partner_by_slug(op, PartnerSlug::parse(&a.partner)?).await?;
+    let rows =
+        report_rows(app.daily_report(op, partner.id, parse_day(&a.from)?, parse_day(&a.to)?, a.min_count).await?);
+    match a.format {
+        Format::Csv => print!("{}", to_csv(&rows)),
+        Format::Json => {
+            let doc = ReportResponse {
+                partner: partner.slug.as_str().to_owned(),
+                from: a.from,
+                to: a.to,
+                min_count: a.min_count,
+                rows,
+            };
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+    }
+    Ok(())
+}
