@@ -26,6 +26,7 @@ pub mod message;
 pub mod page;
 pub mod partner;
 pub mod recommendation;
+pub mod report;
 pub mod social;
 pub mod time;
 pub mod user;
