@@ -9,6 +9,7 @@
 //! - [`conversations`]: conversations and the inbox listing.
 //! - [`messages`]: messages, paging, read marks.
 //! - [`partner`]: the partner API, OAuth responses, the admin API and a person's app controls.
+//! - [`reports`]: reports partners hand in, obligations, reconciliation.
 //! - [`events`]: realtime events sent over the WebSocket.
 
 pub mod accounts;
@@ -17,6 +18,7 @@ pub mod events;
 pub mod messages;
 pub mod partner;
 pub mod problem;
+pub mod reports;
 pub mod social;
 
 pub use accounts::*;
@@ -24,5 +26,6 @@ pub use conversations::*;
 pub use events::*;
 pub use messages::*;
 pub use partner::*;
-pub use problem::{ErrorCode, Problem};
+pub use problem::{ErrorCode, FieldProblem, Problem};
+pub use reports::*;
 pub use social::*;

@@ -47,6 +47,10 @@ pub enum ErrorCode {
     RateLimited,
     /// Only operators may do this.
     NotOperator,
+    /// A submitted report has problems; `errors` names every bad row and field.
+    ReportInvalid,
+    /// The partner's reports are overdue, so its extended-tier scopes are suspended.
+    ReportsOverdue,
     /// The server failed; nothing about the cause is disclosed.
     Internal,
     /// The server is not ready or shutting down.
@@ -77,6 +81,8 @@ impl ErrorCode {
             Self::NotOperator => "not_operator",
             Self::Internal => "internal",
             Self::Unavailable => "unavailable",
+            Self::ReportInvalid => "report_invalid",
+            Self::ReportsOverdue => "reports_overdue",
         }
     }
 
@@ -101,4 +107,19 @@ pub struct Problem {
     pub detail: Option<String>,
     /// The stable code, the last part of `type`.
     pub code: ErrorCode,
+    /// For `report_invalid`: every problem found, by row and field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One problem in a submitted document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldProblem {
+    /// The data row (1 = the first row after any header); absent for the document as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// The field or column.
+    pub field: String,
+    /// What is wrong.
+    pub problem: String,
 }

@@ -25,6 +25,8 @@ pub struct Settings {
     /// Whether a partner response that reveals data waits until its access event is in a
     /// signed checkpoint of the transparency log.
     pub integrate_before_release: bool,
+    /// Partner reports: due days, reconciliation, suppression, noise.
+    pub reports: crate::reports::ReportSettings,
 }
 
 impl Default for Settings {
@@ -34,6 +36,7 @@ impl Default for Settings {
             session_cache_ms: 10_000,
             rate_limits: RateLimits::default(),
             integrate_before_release: true,
+            reports: crate::reports::ReportSettings::default(),
         }
     }
 }

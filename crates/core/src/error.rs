@@ -62,6 +62,12 @@ pub enum CoreError {
         /// When to retry.
         retry_after_secs: u64,
     },
+    /// A partner's app did not authenticate (HTTP Basic with a confidential app's credentials).
+    #[error("client authentication failed: use HTTP Basic with a confidential app's client id and secret")]
+    InvalidClient,
+    /// A submitted report has problems, each named.
+    #[error("the report is invalid")]
+    ReportInvalid(Vec<clearline_domain::report::ReportProblem>),
     /// The caller is signed in but is not an operator.
     #[error("only operators may do this")]
     NotOperator,

@@ -36,6 +36,7 @@ pub mod ratelimit;
 pub mod realtime;
 pub mod receipt;
 pub mod recommendations;
+pub mod reports;
 pub mod scoped_id;
 pub mod signing;
 pub mod social;

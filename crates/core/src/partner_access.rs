@@ -37,6 +37,8 @@ pub struct AppCall {
     pub partner: Partner,
     /// The grant the token derives from.
     pub grant: Grant,
+    /// Whether the extended-tier scopes are suspended because reports are overdue.
+    pub extended_suspended: bool,
 }
 
 /// What a call needs from the grant.
@@ -231,9 +233,18 @@ impl<S: Store> App<S> {
             app: record.app.app.clone(),
             partner: record.app.partner.clone(),
             grant: record.grant.clone(),
+            extended_suspended: false,
         };
         if let Err(reason) = decide(&record, need, self.clock.now()) {
             return Err(self.deny(Some(&call), action, reason, vec![]).await);
+        }
+        let mut call = call;
+        call.extended_suspended = self.extended_suspended(&call.partner).await?;
+        if let Need::Scope(scope) = need
+            && scope.extended_only()
+            && call.extended_suspended
+        {
+            return Err(self.deny(Some(&call), action, DenyReason::ReportsOverdue, vec![]).await);
         }
         if let Err(retry_after_secs) = self.limits.check(call.app.id, call.user_id, self.clock.now()) {
             let err = self.deny(Some(&call), action, DenyReason::RateLimited, vec![]).await;
@@ -249,6 +260,7 @@ impl<S: Store> App<S> {
     fn also_allows(call: &AppCall, scope: Scope) -> bool {
         call.grant.scopes.contains(scope)
             && call.partner.agreement.allows(scope)
+            && !(scope.extended_only() && call.extended_suspended)
             && (!scope.extended_only() || call.partner.agreement.tier == Tier::Extended)
     }
 

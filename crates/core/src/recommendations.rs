@@ -123,6 +123,7 @@ impl<S: Store> App<S> {
             links,
             links_expire_at: clearline_domain::Timestamp::from_millis(now.millis() + LINK_TTL_DAYS * 86_400_000),
             day: day_of(now, 0),
+            max_daily_contributions: self.settings.reports.max_daily_contributions,
         };
         let mut event = self.event(Some(&call), AccessAction::Send, names);
         event.resources.push(format!("external:{}", req.external));
@@ -141,7 +142,11 @@ impl<S: Store> App<S> {
         }
         let hash: [u8; 32] = Sha256::digest(code.as_bytes()).into();
         let now = self.clock.now();
-        Ok(self.store.follow_link(hash, now, day_of(now, 0), count).await?.map(|f| f.url))
+        Ok(self
+            .store
+            .follow_link(hash, now, day_of(now, 0), count, self.settings.reports.max_daily_contributions)
+            .await?
+            .map(|f| f.url))
     }
 
     /// A partner's daily report for days `[from, to]`, with counts below `min_count` withheld.

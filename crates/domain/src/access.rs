@@ -70,11 +70,13 @@ pub enum DenyReason {
     NotSentViaApp,
     /// The app or person is over its rate limit.
     RateLimited,
+    /// The scope needs the extended tier, which is suspended while the partner's reports are overdue.
+    ReportsOverdue,
 }
 
 impl DenyReason {
     /// Every reason.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::NoToken,
         Self::MalformedToken,
         Self::UnknownToken,
@@ -87,6 +89,7 @@ impl DenyReason {
         Self::NotFriend,
         Self::NotSentViaApp,
         Self::RateLimited,
+        Self::ReportsOverdue,
     ];
 
     /// The stable name used in storage, on the wire and in the log.
@@ -104,6 +107,7 @@ impl DenyReason {
             Self::NotFriend => "not_friend",
             Self::NotSentViaApp => "not_sent_via_app",
             Self::RateLimited => "rate_limited",
+            Self::ReportsOverdue => "reports_overdue",
         }
     }
 

@@ -28,6 +28,8 @@ pub struct Config {
     pub partner: PartnerConfig,
     /// The transparency log of partner access.
     pub transparency: TransparencyConfig,
+    /// Partner reports: due days, reconciliation tolerance, suppression, noise.
+    pub reports: clearline_core::reports::ReportSettings,
 }
 
 /// Transparency log settings.
@@ -118,6 +120,7 @@ impl Default for Config {
             sessions: SessionConfig::default(),
             partner: PartnerConfig::default(),
             transparency: TransparencyConfig::default(),
+            reports: clearline_core::reports::ReportSettings::default(),
         }
     }
 }

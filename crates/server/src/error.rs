@@ -5,7 +5,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use clearline_api_types::problem::PROBLEM_JSON;
-use clearline_api_types::{ErrorCode, Problem};
+use clearline_api_types::{ErrorCode, FieldProblem, Problem};
 use clearline_core::CoreError;
 use clearline_domain::ValidationError;
 
@@ -71,11 +71,18 @@ impl ApiError {
                         R::NotFriend => (S::FORBIDDEN, ErrorCode::NotFriends),
                         R::NotSentViaApp => (S::FORBIDDEN, ErrorCode::Forbidden),
                         R::RateLimited => (S::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+                        R::ReportsOverdue => (S::FORBIDDEN, ErrorCode::ReportsOverdue),
                     };
                     (status, code, format!("denied: {}", reason.as_str()))
                 }
                 CoreError::RateLimited { .. } => (S::TOO_MANY_REQUESTS, ErrorCode::RateLimited, e.to_string()),
                 CoreError::NotOperator => (S::FORBIDDEN, ErrorCode::NotOperator, e.to_string()),
+                CoreError::InvalidClient => (S::UNAUTHORIZED, ErrorCode::InvalidCredentials, e.to_string()),
+                CoreError::ReportInvalid(problems) => (
+                    S::UNPROCESSABLE_ENTITY,
+                    ErrorCode::ReportInvalid,
+                    format!("the report has {} problem(s); see errors", problems.len()),
+                ),
                 CoreError::LogUnavailable => (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, e.to_string()),
                 CoreError::Store(clearline_store::StoreError::Closed) => {
                     (S::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "the server is shutting down".to_owned())
@@ -110,18 +117,25 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::NotOperator => "Operators only",
         ErrorCode::Internal => "Internal error",
         ErrorCode::Unavailable => "Unavailable",
+        ErrorCode::ReportInvalid => "Report invalid",
+        ErrorCode::ReportsOverdue => "Reports overdue",
     }
 }
 
-/// Renders a problem response.
-pub fn problem_response(status: StatusCode, code: ErrorCode, detail: String) -> Response {
-    let body = Problem {
+fn problem(status: StatusCode, code: ErrorCode, detail: String) -> Problem {
+    Problem {
         type_uri: code.type_uri(),
         title: title(code).to_owned(),
         status: status.as_u16(),
         detail: Some(detail),
         code,
-    };
+        errors: Vec::new(),
+    }
+}
+
+/// Renders a problem response.
+pub fn problem_response(status: StatusCode, code: ErrorCode, detail: String) -> Response {
+    let body = problem(status, code, detail);
     let mut res = (status, axum::Json(body)).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     if status == StatusCode::UNAUTHORIZED {
@@ -136,10 +150,28 @@ impl IntoResponse for ApiError {
         if let (true, Self::Core(e)) = (status.is_server_error(), &self) {
             tracing::error!(error = %e, "request failed");
         }
-        let mut res = problem_response(status, code, detail);
-        if let Self::Core(CoreError::RateLimited { retry_after_secs }) = self {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        match self {
+            Self::Core(CoreError::RateLimited { retry_after_secs }) => {
+                let mut res = problem_response(status, code, detail);
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                res
+            }
+            Self::Core(CoreError::ReportInvalid(problems)) => {
+                let errors = problems
+                    .into_iter()
+                    .map(|p| FieldProblem { row: p.row, field: p.field, problem: p.problem })
+                    .collect();
+                let body = Problem { errors, ..problem(status, code, detail) };
+                let mut res = (status, axum::Json(body)).into_response();
+                res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+                res
+            }
+            Self::Core(CoreError::InvalidClient) => {
+                let mut res = problem_response(status, code, detail);
+                res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"partner\""));
+                res
+            }
+            _ => problem_response(status, code, detail),
         }
-        res
     }
 }

@@ -116,3 +116,16 @@ impl<S: Send + Sync> FromRequestParts<S> for PartnerBearer {
         Ok(Self(bearer(&parts.headers).map(str::to_owned)))
     }
 }
+
+/// The partner a confidential app's HTTP Basic credentials belong to (partner-level calls
+/// such as reports, made by the partner's servers rather than on a person's behalf).
+pub struct PartnerClient(pub clearline_domain::Partner);
+
+impl FromRequestParts<AppState> for PartnerClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let auth = crate::routes::oauth::client_auth(&parts.headers, None).map_err(|_| CoreError::InvalidClient)?;
+        Ok(Self(state.app.partner_by_client(&auth).await?))
+    }
+}

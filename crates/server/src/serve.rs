@@ -94,6 +94,7 @@ pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Re
             per_person_per_minute: config.partner.per_person_per_minute,
         },
         integrate_before_release: config.transparency.integrate_before_release,
+        reports: config.reports.clone(),
         ..Settings::default()
     };
     let key = crate::keys::load_or_create(&config.data_dir.join(crate::keys::SERVER_KEY_FILE))?;

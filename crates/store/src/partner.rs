@@ -431,6 +431,8 @@ pub struct NewRecommendation {
     pub links_expire_at: Timestamp,
     /// The report day of the send.
     pub day: i64,
+    /// The most sends and clicks one platform recipient adds to the counts per day.
+    pub max_daily_contributions: u32,
 }
 
 /// One cell of a daily report.
@@ -457,6 +459,27 @@ pub struct Followed {
     pub counted: bool,
 }
 
+/// One version of a report a partner handed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmittedReport {
+    /// The period it covers.
+    pub period: clearline_domain::report::Period,
+    /// 1 for the first, then one more for each resubmission.
+    pub version: u32,
+    /// When it came in.
+    pub submitted_at: Timestamp,
+}
+
+/// Why a report was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitRefusal {
+    /// The period's due day has passed and a version is already in: it is closed.
+    PeriodClosed,
+}
+
+/// Report cells: sends and clicks per cell.
+pub type Cells = std::collections::BTreeMap<clearline_domain::report::CellKey, (u64, u64)>;
+
 /// Recommendations, tracked links, clicks and the counters reports read.
 pub trait ReportStore: Send + Sync {
     /// An app send of a recommendation: the messages (with each friend's tracked card), the
@@ -470,13 +493,15 @@ pub trait ReportStore: Send + Sync {
         check: impl FnOnce(&AppSendContext) -> Result<(), DenyReason> + Send + 'static,
     ) -> impl Future<Output = StoreResult<(AccessEventId, AppSendOutcome)>> + Send;
     /// Follows a tracked link at `now` (report day `day`); with `count`, records the click once
-    /// per link per day. `None` for unknown or expired links.
+    /// per link per day (counted unless its recipient is over `cap` for the day). `None` for
+    /// unknown or expired links.
     fn follow_link(
         &self,
         code_hash: [u8; 32],
         now: Timestamp,
         day: i64,
         count: bool,
+        cap: u32,
     ) -> impl Future<Output = StoreResult<Option<Followed>>> + Send;
     /// A partner's daily counts for days `[from, to]`.
     fn report_counts(
@@ -485,4 +510,39 @@ pub trait ReportStore: Send + Sync {
         from: i64,
         to: i64,
     ) -> impl Future<Output = StoreResult<Vec<CountRow>>> + Send;
+    /// Stores a new version of a partner's report for its period, unless the period is closed:
+    /// past `due_day` (on `today`) with a version already in.
+    fn submit_report(
+        &self,
+        partner: PartnerId,
+        submission: clearline_domain::report::Submission,
+        now: Timestamp,
+        today: i64,
+        due_day: i64,
+    ) -> impl Future<Output = StoreResult<Result<SubmittedReport, SubmitRefusal>>> + Send;
+    /// Every version of every report a partner handed in, newest period first, then newest version.
+    fn submitted_reports(&self, partner: PartnerId) -> impl Future<Output = StoreResult<Vec<SubmittedReport>>> + Send;
+    /// The cells of one version (the latest if `version` is `None`) of the report for the
+    /// period starting on `period_start`.
+    fn submitted_cells(
+        &self,
+        partner: PartnerId,
+        period_start: i64,
+        version: Option<u32>,
+    ) -> impl Future<Output = StoreResult<Option<(SubmittedReport, Cells)>>> + Send;
+    /// Records that a noisy report for the period starting `period_start` spent `epsilon_micros`.
+    fn record_release(
+        &self,
+        partner: PartnerId,
+        period_start: i64,
+        epsilon_micros: u64,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The privacy budget spent on each period (period start, epsilon in millionths).
+    fn budget_spent(
+        &self,
+        partner: PartnerId,
+        from: i64,
+        to: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, u64)>>> + Send;
 }

@@ -57,8 +57,18 @@ impl TestServer {
 
     /// Starts a server whose time is `clock` (advance it to expire tokens and grants).
     pub async fn spawn_with_clock(clock: std::sync::Arc<clearline_core::ManualClock>) -> Self {
+        Self::spawn_configured(clock, |_| {}).await
+    }
+
+    /// Starts a server whose time is `clock`, with the test configuration changed by `change`.
+    pub async fn spawn_configured(
+        clock: std::sync::Arc<clearline_core::ManualClock>,
+        change: impl FnOnce(&mut Config),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let running = clearline_server::start_with_clock(&config(dir.path()), clock).await.expect("server starts");
+        let mut config = config(dir.path());
+        change(&mut config);
+        let running = clearline_server::start_with_clock(&config, clock).await.expect("server starts");
         Self { url: format!("http://{}", running.addr), running: Some(running), dir }
     }
 

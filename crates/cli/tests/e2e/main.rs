@@ -14,6 +14,7 @@ mod ops;
 mod partner;
 mod process;
 mod recommendations;
+mod reports;
 mod social;
 
 use clearline_api_types::ErrorCode;

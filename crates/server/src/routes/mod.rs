@@ -8,10 +8,11 @@ pub(crate) mod conversations;
 mod events;
 mod log;
 pub(crate) mod messages;
-mod oauth;
+pub(crate) mod oauth;
 mod ops;
 mod partner;
 pub mod recommendations;
+mod reports;
 mod social;
 
 use axum::Router;
@@ -36,7 +37,8 @@ pub const BODY_LIMIT: usize = 256 * 1024;
     tags((name = "accounts"), (name = "social"), (name = "conversations"), (name = "messages"), (name = "events"),
          (name = "apps", description = "A person's connected apps, app settings, app blocks and access history"),
          (name = "partner", description = "The partner Inbox API, called with an OAuth access token (see /.well-known/oauth-authorization-server)"),
-         (name = "admin", description = "Operators: partners, agreements, apps"),
+         (name = "admin", description = "Operators: partners, agreements, apps, reports"),
+         (name = "reports", description = "Partner reports: hand in, obligations, the platform's counts; HTTP Basic with a confidential app's client id and secret"),
          (name = "oauth", description = "OAuth 2 authorization server (RFC 6749, 7636, 7009, 7662, 8414); errors in RFC 6749's shape"),
          (name = "log", description = "The transparency log as C2SP tlog-tiles"), (name = "ops"))
 )]
@@ -51,6 +53,15 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "session",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "client",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("A confidential app's client id and secret"))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "oauth",
@@ -107,6 +118,14 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(partner::access_proof))
         .routes(routes!(recommendations::recommend))
         .routes(routes!(recommendations::report))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(reports::submit, reports::partner_obligations))
+                .layer(DefaultBodyLimit::max(reports::REPORT_BODY_LIMIT)),
+        )
+        .routes(routes!(reports::platform))
+        .routes(routes!(reports::admin_obligations))
+        .routes(routes!(reports::reconciliation))
         .routes(routes!(admin::partners, admin::create_partner))
         .routes(routes!(admin::set_agreement))
         .routes(routes!(admin::suspend))

@@ -347,7 +347,7 @@ fn oauth_error(e: &OAuthError) -> Response {
 }
 
 /// The client's credentials: HTTP Basic (`client_secret_basic`), else `client_id` in the form.
-fn client_auth(headers: &HeaderMap, form_client_id: Option<&str>) -> Result<ClientAuth, OAuthError> {
+pub(crate) fn client_auth(headers: &HeaderMap, form_client_id: Option<&str>) -> Result<ClientAuth, OAuthError> {
     let bad = OAuthError { code: OAuthErrorCode::InvalidClient, description: "client authentication failed" };
     if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let (scheme, b64) = v.split_once(' ').ok_or_else(|| bad.clone())?;

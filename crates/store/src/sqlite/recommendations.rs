@@ -1,9 +1,10 @@
 //! [`ReportStore`] on SQLite: recommendations sent as app messages with tracked cards, links
 //! and clicks, and the daily counters, all updated in the transaction of the event itself.
 
+use clearline_domain::report::{CellKey, Period, Submission};
 use clearline_domain::{
     AccessEventId, AccessOutcome, DenyReason, Dimension, Dimensions, NewAccessEvent, PartnerId, RecipientKind,
-    Timestamp,
+    Timestamp, UserId,
 };
 use rusqlite::{Connection, OptionalExtension};
 
@@ -11,7 +12,10 @@ use super::SqliteStore;
 use super::access::{deliver_app_send, insert_event, send_context};
 use super::rows::{Prep, corrupt};
 use crate::StoreError;
-use crate::partner::{AppSend, AppSendContext, AppSendOutcome, CountRow, Followed, NewRecommendation, ReportStore};
+use crate::partner::{
+    AppSend, AppSendContext, AppSendOutcome, Cells, CountRow, Followed, NewRecommendation, ReportStore, SubmitRefusal,
+    SubmittedReport,
+};
 use crate::traits::StoreResult;
 
 /// Adds to one report cell.
@@ -79,8 +83,16 @@ fn insert_recommendation(c: &Connection, send: &AppSend, rec: &NewRecommendation
             rec.links_expire_at.millis()
         ])?;
     }
-    for kind in [RecipientKind::Platform, RecipientKind::External] {
-        let n = rec.links.iter().filter(|(_, k, _)| *k == kind).count() as i64;
+    let mut platform = 0;
+    for (_, _, recipient) in &rec.links {
+        if let Some(user) = recipient
+            && contributes(c, rec.partner_id, rec.day, *user, rec.max_daily_contributions)?
+        {
+            platform += 1;
+        }
+    }
+    let external = rec.links.iter().filter(|(_, k, _)| *k == RecipientKind::External).count() as i64;
+    for (kind, n) in [(RecipientKind::Platform, platform), (RecipientKind::External, external)] {
         if n > 0 {
             bump(c, rec.partner_id, rec.day, &rec.dimensions, kind, n, 0)?;
         }
@@ -88,8 +100,48 @@ fn insert_recommendation(c: &Connection, send: &AppSend, rec: &NewRecommendation
     Ok(id)
 }
 
+/// Counts one more contribution of `user` to the partner's counts on `day`; whether it is
+/// within `cap` (and so may be counted).
+fn contributes(c: &Connection, partner: PartnerId, day: i64, user: UserId, cap: u32) -> Result<bool, StoreError> {
+    let n: i64 = c
+        .prep(
+            "INSERT INTO daily_contributions (partner_id, day, user_id, n) VALUES ($1, $2, $3, 1)
+             ON CONFLICT (partner_id, day, user_id) DO UPDATE SET n = n + 1 RETURNING n",
+        )?
+        .query_row(rusqlite::params![partner.raw(), day, user.raw()], |r| r.get(0))?;
+    Ok(n <= i64::from(cap))
+}
+
 fn dimension(text: String) -> rusqlite::Result<Dimension> {
     Dimension::parse(&text).map_err(|_| corrupt("dimension"))
+}
+
+/// Reads `day, interface, initiation_surface, variant, recipient_kind, sends, clicks`.
+fn count_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CountRow> {
+    Ok(CountRow {
+        day: r.get(0)?,
+        dimensions: Dimensions {
+            interface: dimension(r.get(1)?)?,
+            initiation_surface: dimension(r.get(2)?)?,
+            variant: dimension(r.get(3)?)?,
+        },
+        recipient_kind: RecipientKind::from_name(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("kind"))?,
+        sends: u64::try_from(r.get::<_, i64>(5)?).map_err(|_| corrupt("count"))?,
+        clicks: u64::try_from(r.get::<_, i64>(6)?).map_err(|_| corrupt("count"))?,
+    })
+}
+
+/// Reads `period_start, period_end, version, submitted_at`.
+fn submitted(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubmittedReport> {
+    Ok(SubmittedReport {
+        period: Period { start: r.get(0)?, end: r.get(1)? },
+        version: r.get(2)?,
+        submitted_at: Timestamp::from_millis(r.get(3)?),
+    })
+}
+
+fn to_i64(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::Corrupt("count out of range".into()))
 }
 
 impl ReportStore for SqliteStore {
@@ -121,12 +173,14 @@ impl ReportStore for SqliteStore {
         now: Timestamp,
         day: i64,
         count: bool,
+        cap: u32,
     ) -> StoreResult<Option<Followed>> {
         self.workers
             .write(move |c, _| {
                 let found = c
                     .prep(
-                        "SELECT r.title_url, r.interface, r.initiation_surface, r.variant, l.recipient_kind, a.partner_id
+                        "SELECT r.title_url, r.interface, r.initiation_surface, r.variant, l.recipient_kind, a.partner_id,
+                                l.recipient_id
                          FROM tracked_links l JOIN recommendations r ON r.id = l.recommendation_id
                            JOIN apps a ON a.id = r.app_id
                          WHERE l.code_hash = $1 AND l.expires_at > $2",
@@ -141,15 +195,20 @@ impl ReportStore for SqliteStore {
                             },
                             RecipientKind::from_name(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("kind"))?,
                             PartnerId::from_raw(r.get(5)?),
+                            r.get::<_, Option<i64>>(6)?.map(UserId::from_raw),
                         ))
                     })
                     .optional()?;
-                let Some((url, dims, kind, partner)) = found else { return Ok(None) };
+                let Some((url, dims, kind, partner, recipient)) = found else { return Ok(None) };
                 let counted = count
                     && c.prep("INSERT INTO link_clicks (code_hash, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")?
                         .execute(rusqlite::params![code_hash.as_slice(), day])?
                         == 1;
-                if counted {
+                let within = match recipient {
+                    Some(user) if counted => contributes(c, partner, day, user, cap)?,
+                    _ => true,
+                };
+                if counted && within {
                     bump(c, partner, day, &dims, kind, 0, 1)?;
                 }
                 Ok(Some(Followed { url, counted }))
@@ -165,19 +224,141 @@ impl ReportStore for SqliteStore {
                      FROM report_counts WHERE partner_id = $1 AND day >= $2 AND day <= $3
                      ORDER BY day, interface, initiation_surface, variant, recipient_kind",
                 )?;
-                let rows = stmt.query_map(rusqlite::params![partner.raw(), from, to], |r| {
-                    Ok(CountRow {
-                        day: r.get(0)?,
-                        dimensions: Dimensions {
-                            interface: dimension(r.get(1)?)?,
-                            initiation_surface: dimension(r.get(2)?)?,
-                            variant: dimension(r.get(3)?)?,
-                        },
-                        recipient_kind: RecipientKind::from_name(&r.get::<_, String>(4)?)
-                            .ok_or_else(|| corrupt("kind"))?,
-                        sends: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
-                        clicks: u64::try_from(r.get::<_, i64>(6)?).unwrap_or(0),
+                let rows = stmt.query_map(rusqlite::params![partner.raw(), from, to], count_row)?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+    }
+
+    async fn submit_report(
+        &self,
+        partner: PartnerId,
+        submission: Submission,
+        now: Timestamp,
+        today: i64,
+        due_day: i64,
+    ) -> StoreResult<Result<SubmittedReport, SubmitRefusal>> {
+        self.workers
+            .write(move |c, _| {
+                let p = submission.period;
+                let versions: u32 = c
+                    .prep("SELECT count(*) FROM submitted_reports WHERE partner_id = $1 AND period_start = $2")?
+                    .query_row(rusqlite::params![partner.raw(), p.start], |r| r.get(0))?;
+                if versions > 0 && today > due_day {
+                    return Ok(Err(SubmitRefusal::PeriodClosed));
+                }
+                let report = SubmittedReport { period: p, version: versions + 1, submitted_at: now };
+                let id: i64 = c
+                    .prep(
+                        "INSERT INTO submitted_reports (partner_id, period_start, period_end, version, submitted_at)
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )?
+                    .query_row(rusqlite::params![partner.raw(), p.start, p.end, report.version, now.millis()], |r| {
+                        r.get(0)
+                    })?;
+                let mut cell = c.prep(
+                    "INSERT INTO submitted_report_cells
+                       (report_id, day, interface, initiation_surface, variant, recipient_kind, sends, clicks)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )?;
+                for (k, (sends, clicks)) in &submission.cells {
+                    cell.execute(rusqlite::params![
+                        id,
+                        k.day,
+                        k.dimensions.interface.as_str(),
+                        k.dimensions.initiation_surface.as_str(),
+                        k.dimensions.variant.as_str(),
+                        k.recipient_kind.as_str(),
+                        to_i64(*sends)?,
+                        to_i64(*clicks)?
+                    ])?;
+                }
+                Ok(Ok(report))
+            })
+            .await
+    }
+
+    async fn submitted_reports(&self, partner: PartnerId) -> StoreResult<Vec<SubmittedReport>> {
+        self.workers
+            .read(move |c| {
+                let mut stmt = c.prep(
+                    "SELECT period_start, period_end, version, submitted_at FROM submitted_reports
+                     WHERE partner_id = $1 ORDER BY period_start DESC, version DESC",
+                )?;
+                let rows = stmt.query_map([partner.raw()], submitted)?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+    }
+
+    async fn submitted_cells(
+        &self,
+        partner: PartnerId,
+        period_start: i64,
+        version: Option<u32>,
+    ) -> StoreResult<Option<(SubmittedReport, Cells)>> {
+        self.workers
+            .read(move |c| {
+                let found = c
+                    .prep(
+                        "SELECT period_start, period_end, version, submitted_at, id FROM submitted_reports
+                         WHERE partner_id = $1 AND period_start = $2 AND ($3 IS NULL OR version = $3)
+                         ORDER BY version DESC LIMIT 1",
+                    )?
+                    .query_row(rusqlite::params![partner.raw(), period_start, version], |r| {
+                        Ok((submitted(r)?, r.get::<_, i64>(4)?))
                     })
+                    .optional()?;
+                let Some((report, id)) = found else { return Ok(None) };
+                let mut stmt = c.prep(
+                    "SELECT day, interface, initiation_surface, variant, recipient_kind, sends, clicks
+                     FROM submitted_report_cells WHERE report_id = $1",
+                )?;
+                let mut cells = Cells::new();
+                for row in stmt.query_map([id], count_row)? {
+                    let row = row?;
+                    let key = CellKey { day: row.day, dimensions: row.dimensions, recipient_kind: row.recipient_kind };
+                    cells.insert(key, (row.sends, row.clicks));
+                }
+                Ok(Some((report, cells)))
+            })
+            .await
+    }
+
+    async fn record_release(
+        &self,
+        partner: PartnerId,
+        period_start: i64,
+        epsilon_micros: u64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.workers
+            .write(move |c, _| {
+                c.prep(
+                    "INSERT INTO report_releases (partner_id, period_start, epsilon_micros, released_at)
+                     VALUES ($1, $2, $3, $4)",
+                )?
+                .execute(rusqlite::params![
+                    partner.raw(),
+                    period_start,
+                    to_i64(epsilon_micros)?,
+                    now.millis()
+                ])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn budget_spent(&self, partner: PartnerId, from: i64, to: i64) -> StoreResult<Vec<(i64, u64)>> {
+        self.workers
+            .read(move |c| {
+                let mut stmt = c.prep(
+                    "SELECT period_start, sum(epsilon_micros) FROM report_releases
+                     WHERE partner_id = $1 AND period_start >= $2 AND period_start <= $3
+                     GROUP BY period_start ORDER BY period_start",
+                )?;
+                let rows = stmt.query_map(rusqlite::params![partner.raw(), from, to], |r| {
+                    Ok((r.get::<_, i64>(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0)))
                 })?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })

@@ -1,0 +1,166 @@
+//! Partner reports on the wire: reports a partner hands in (`/partner/v1/reports`), their
+//! obligations, the platform's own counts as handed to a partner, and the operator's
+//! reconciliation. Dates are `YYYY-MM-DD` (UTC); a period is `from..=to`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::ReportRow;
+
+/// One row of a report a partner hands in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmittedRow {
+    /// A day of the period.
+    pub date: String,
+    /// The interface.
+    pub interface: String,
+    /// The initiation surface.
+    pub initiation_surface: String,
+    /// The variant.
+    pub variant: String,
+    /// `platform` or `external`.
+    pub recipient_kind: String,
+    /// Recommendations sent that day in this cell.
+    pub sends: u64,
+    /// Recipients' clicks that day in this cell.
+    pub clicks: u64,
+}
+
+/// `POST /partner/v1/reports` as JSON (as CSV: the same columns, with `from` and `to` in the query).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmitReportBody {
+    /// The period's first day.
+    pub from: String,
+    /// The period's last day.
+    pub to: String,
+    /// The cells, up to 50,000.
+    pub rows: Vec<SubmittedRow>,
+}
+
+/// The period of a CSV submission, or of a platform report.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// The period's first day.
+    pub from: String,
+    /// The period's last day.
+    pub to: String,
+}
+
+/// A version of a handed-in report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmittedReportBody {
+    /// The period's first day.
+    pub from: String,
+    /// The period's last day.
+    pub to: String,
+    /// 1, then one more per resubmission.
+    pub version: u32,
+    /// When it came in (ms).
+    pub submitted_at: i64,
+}
+
+/// One period's report obligation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ObligationBody {
+    /// The period's first day.
+    pub from: String,
+    /// The period's last day.
+    pub to: String,
+    /// The last day to hand the report in on time.
+    pub due: String,
+    /// `submitted`, `submitted_late`, `due` or `overdue`.
+    pub status: String,
+    /// Days past due, when overdue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_overdue: Option<i64>,
+    /// Every version handed in, newest first.
+    pub versions: Vec<SubmittedReportBody>,
+}
+
+/// `GET /partner/v1/reports` and `GET /admin/v1/partners/{id}/obligations`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ObligationsResponse {
+    /// The partner's slug.
+    pub partner: String,
+    /// Whether extended-tier scopes are suspended because a report is overdue too long.
+    pub extended_suspended: bool,
+    /// Every ended period, newest first.
+    pub items: Vec<ObligationBody>,
+}
+
+/// Privacy budget spent on a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BudgetSpent {
+    /// The period's first day.
+    pub from: String,
+    /// Total epsilon spent on it so far.
+    pub epsilon: f64,
+}
+
+/// `GET /partner/v1/reports/platform`: the platform's counts for a period, as handed to a partner.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlatformReportResponse {
+    /// The partner's slug.
+    pub partner: String,
+    /// The period's first day.
+    pub from: String,
+    /// The period's last day.
+    pub to: String,
+    /// Counts from 1 to this minus one are withheld.
+    pub min_count: u64,
+    /// Epsilon of the noise in this report (0: none).
+    pub epsilon: f64,
+    /// Scale of the discrete Laplace noise added to each count (0: none).
+    pub noise_scale: f64,
+    /// Budget spent on this period so far, this report included.
+    pub budget_spent: Vec<BudgetSpent>,
+    /// The cells.
+    pub rows: Vec<ReportRow>,
+}
+
+/// `GET /admin/v1/partners/{id}/reports/{from}/reconciliation` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReconciliationQuery {
+    /// Which version (default: the latest).
+    pub version: Option<u32>,
+}
+
+/// One cell compared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReconciledRow {
+    /// The day.
+    pub date: String,
+    /// The interface.
+    pub interface: String,
+    /// The initiation surface.
+    pub initiation_surface: String,
+    /// The variant.
+    pub variant: String,
+    /// Sends counted by the platform.
+    pub ours_sends: u64,
+    /// Clicks counted by the platform.
+    pub ours_clicks: u64,
+    /// Sends reported by the partner.
+    pub theirs_sends: u64,
+    /// Clicks reported by the partner.
+    pub theirs_clicks: u64,
+    /// Whether they differ by more than the tolerance.
+    pub flagged: bool,
+}
+
+/// The partner's platform-recipient counts against the platform's, cell by cell.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReconciliationResponse {
+    /// The partner's slug.
+    pub partner: String,
+    /// The version compared.
+    pub report: SubmittedReportBody,
+    /// Cells differing by more than this percentage are flagged.
+    pub tolerance_pct: u32,
+    /// How many cells are flagged.
+    pub flagged: usize,
+    /// Every platform-recipient cell either side has.
+    pub cells: Vec<ReconciledRow>,
+}

@@ -1,0 +1,249 @@
+//! Partner reports over HTTP. Partners (HTTP Basic with a confidential app's credentials) hand
+//! in reports as JSON or CSV, see their obligations and get the platform's counts (suppressed,
+//! perhaps noised); operators see obligations and reconciliations.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use clearline_api_types::{
+    BudgetSpent, ObligationBody, ObligationsResponse, PeriodQuery, PlatformReportResponse, Problem, ReconciledRow,
+    ReconciliationQuery, ReconciliationResponse, SubmitReportBody, SubmittedReportBody,
+};
+use clearline_domain::report::{MAX_REPORT_ROWS, Obligation, ObligationStatus, Period, RawValue, ReportDraft};
+use clearline_domain::{Partner, PartnerId, format_day, parse_day};
+use clearline_store::SubmittedReport;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Auth, PartnerClient, path_id};
+use crate::routes::recommendations::report_rows;
+use crate::state::AppState;
+
+/// The largest report body accepted, in bytes (4 MiB: 50,000 CSV rows of ordinary width).
+pub const REPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+fn version_body(r: &SubmittedReport) -> SubmittedReportBody {
+    SubmittedReportBody {
+        from: format_day(r.period.start),
+        to: format_day(r.period.end),
+        version: r.version,
+        submitted_at: r.submitted_at.millis(),
+    }
+}
+
+fn malformed(what: &str) -> ApiError {
+    ApiError::Malformed(what.to_owned())
+}
+
+/// A JSON body (`{from, to, rows: [{…}]}`) as a draft, every value kept as it came.
+fn json_draft(body: &[u8]) -> Result<ReportDraft, ApiError> {
+    let doc: Value = serde_json::from_slice(body).map_err(|e| malformed(&format!("not JSON: {e}")))?;
+    let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_owned);
+    let (Some(from), Some(to), Some(rows)) = (text("from"), text("to"), doc.get("rows").and_then(Value::as_array))
+    else {
+        return Err(malformed("a report is {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"rows\": [...]}"));
+    };
+    if rows.len() > MAX_REPORT_ROWS {
+        return Err(malformed(&format!("a report has at most {MAX_REPORT_ROWS} rows")));
+    }
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let fields = row.as_object().ok_or_else(|| malformed("each row is an object"))?;
+            Ok(fields
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) => RawValue::Text(s.clone()),
+                        Value::Number(n) => n.as_i64().map_or_else(|| RawValue::Other(n.to_string()), RawValue::Int),
+                        other => RawValue::Other(other.to_string()),
+                    };
+                    (k.clone(), v)
+                })
+                .collect())
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(ReportDraft { from, to, rows })
+}
+
+/// A CSV body (a header line naming the columns, then rows) as a draft; the period comes
+/// from the query.
+fn csv_draft(body: &[u8], period: PeriodQuery) -> Result<ReportDraft, ApiError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(body);
+    let header: Vec<String> =
+        reader.headers().map_err(|e| malformed(&format!("bad CSV header: {e}")))?.iter().map(str::to_owned).collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| malformed(&format!("bad CSV: {e}")))?;
+        if rows.len() == MAX_REPORT_ROWS {
+            return Err(malformed(&format!("a report has at most {MAX_REPORT_ROWS} rows")));
+        }
+        let row = record
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let name = header.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
+                (name, RawValue::Text(v.to_owned()))
+            })
+            .collect();
+        rows.push(row);
+    }
+    Ok(ReportDraft { from: period.from, to: period.to, rows })
+}
+
+/// POST /partner/v1/reports: hand in the report for one period, as JSON or as CSV
+/// (`Content-Type: text/csv`, period in the query). A resubmission is a new version.
+#[utoipa::path(post, path = "/partner/v1/reports", tag = "reports", security(("client" = [])),
+    params(("from" = Option<String>, Query, description = "CSV only: the period's first day"),
+           ("to" = Option<String>, Query, description = "CSV only: the period's last day")),
+    request_body(content(
+        (SubmitReportBody = "application/json"),
+        (String = "text/csv", example = "date,interface,initiation_surface,variant,recipient_kind,sends,clicks\n2026-11-01,tv,post_play,a,platform,120,14\n"))),
+    responses((status = 201, body = SubmittedReportBody), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 409, body = Problem), (status = 422, body = Problem, description = "report_invalid: every bad row and field in `errors`")))]
+pub async fn submit(
+    State(s): State<AppState>,
+    PartnerClient(partner): PartnerClient,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    body: Bytes,
+) -> Result<(StatusCode, Json<SubmittedReportBody>), ApiError> {
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let draft = if kind.starts_with("text/csv") {
+        let period = serde_urlencoded::from_str::<PeriodQuery>(query.as_deref().unwrap_or(""))
+            .map_err(|_| malformed("a CSV report needs ?from=YYYY-MM-DD&to=YYYY-MM-DD"))?;
+        csv_draft(&body, period)?
+    } else if kind.starts_with("application/json") {
+        json_draft(&body)?
+    } else {
+        return Err(malformed("send application/json or text/csv"));
+    };
+    let report = s.app.submit_report(&partner, draft).await?;
+    Ok((StatusCode::CREATED, Json(version_body(&report))))
+}
+
+fn obligations_body(
+    partner: &Partner,
+    items: &[Obligation],
+    versions: &[SubmittedReport],
+    suspended: bool,
+) -> ObligationsResponse {
+    let items = items
+        .iter()
+        .map(|o| {
+            let (status, days) = match o.status {
+                ObligationStatus::Submitted { late: false } => ("submitted", None),
+                ObligationStatus::Submitted { late: true } => ("submitted_late", None),
+                ObligationStatus::Due => ("due", None),
+                ObligationStatus::Overdue { days } => ("overdue", Some(days)),
+            };
+            ObligationBody {
+                from: format_day(o.period.start),
+                to: format_day(o.period.end),
+                due: format_day(o.due_day),
+                status: status.to_owned(),
+                days_overdue: days,
+                versions: versions.iter().filter(|v| v.period == o.period).map(version_body).collect(),
+            }
+        })
+        .collect();
+    ObligationsResponse { partner: partner.slug.as_str().to_owned(), extended_suspended: suspended, items }
+}
+
+async fn obligations_of(s: &AppState, partner: &Partner) -> Result<ObligationsResponse, ApiError> {
+    let items = s.app.obligations(partner).await?;
+    let versions = s.app.submitted_reports(partner.id).await?;
+    Ok(obligations_body(partner, &items, &versions, s.app.suspends_extended(partner, &items)))
+}
+
+/// GET /partner/v1/reports: each ended period's report: due, overdue or handed in (with versions).
+#[utoipa::path(get, path = "/partner/v1/reports", tag = "reports", security(("client" = [])),
+    responses((status = 200, body = ObligationsResponse), (status = 401, body = Problem)))]
+pub async fn partner_obligations(
+    State(s): State<AppState>,
+    PartnerClient(partner): PartnerClient,
+) -> Result<Json<ObligationsResponse>, ApiError> {
+    Ok(Json(obligations_of(&s, &partner).await?))
+}
+
+/// GET /admin/v1/partners/{id}/obligations: the same, for operators.
+#[utoipa::path(get, path = "/admin/v1/partners/{id}/obligations", tag = "admin", security(("session" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ObligationsResponse), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn admin_obligations(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ObligationsResponse>, ApiError> {
+    let op = s.app.operator(me).await?;
+    let partner = s.app.partner(op, path_id::<PartnerId>(&id, "partner")?).await?;
+    Ok(Json(obligations_of(&s, &partner).await?))
+}
+
+/// GET /partner/v1/reports/platform: the platform's own counts for one period, as handed to
+/// partners: counts below the minimum withheld, noise added if configured (budget recorded).
+#[utoipa::path(get, path = "/partner/v1/reports/platform", tag = "reports", security(("client" = [])),
+    params(PeriodQuery),
+    responses((status = 200, body = PlatformReportResponse), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn platform(
+    State(s): State<AppState>,
+    PartnerClient(partner): PartnerClient,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Json<PlatformReportResponse>, ApiError> {
+    let period = Period { start: parse_day(&q.from)?, end: parse_day(&q.to)? };
+    let r = s.app.platform_report(&partner, period).await?;
+    Ok(Json(PlatformReportResponse {
+        partner: partner.slug.as_str().to_owned(),
+        from: q.from,
+        to: q.to,
+        min_count: s.app.report_settings().min_count,
+        epsilon: r.epsilon,
+        noise_scale: r.noise_scale,
+        budget_spent: r
+            .budget
+            .into_iter()
+            .map(|(start, epsilon)| BudgetSpent { from: format_day(start), epsilon })
+            .collect(),
+        rows: report_rows(r.cells),
+    }))
+}
+
+/// GET /admin/v1/partners/{id}/reports/{from}/reconciliation: the partner's platform-recipient
+/// counts for the period starting `from` against the platform's, cell by cell, flagged
+/// beyond the tolerance.
+#[utoipa::path(get, path = "/admin/v1/partners/{id}/reports/{from}/reconciliation", tag = "admin",
+    security(("session" = [])), params(("id" = String, Path), ("from" = String, Path), ReconciliationQuery),
+    responses((status = 200, body = ReconciliationResponse), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn reconciliation(
+    State(s): State<AppState>,
+    Auth(me): Auth,
+    Path((id, from)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ReconciliationQuery>,
+) -> Result<Json<ReconciliationResponse>, ApiError> {
+    let op = s.app.operator(me).await?;
+    let partner = s.app.partner(op, path_id::<PartnerId>(&id, "partner")?).await?;
+    let r = s.app.reconcile(op, partner.id, parse_day(&from)?, q.version).await?;
+    let cells: Vec<ReconciledRow> = r
+        .cells
+        .into_iter()
+        .map(|c| ReconciledRow {
+            date: format_day(c.key.day),
+            interface: c.key.dimensions.interface.as_str().to_owned(),
+            initiation_surface: c.key.dimensions.initiation_surface.as_str().to_owned(),
+            variant: c.key.dimensions.variant.as_str().to_owned(),
+            ours_sends: c.ours.0,
+            ours_clicks: c.ours.1,
+            theirs_sends: c.theirs.0,
+            theirs_clicks: c.theirs.1,
+            flagged: c.flagged,
+        })
+        .collect();
+    Ok(Json(ReconciliationResponse {
+        partner: partner.slug.as_str().to_owned(),
+        report: version_body(&r.report),
+        tolerance_pct: s.app.report_settings().tolerance_pct,
+        flagged: cells.iter().filter(|c| c.flagged).count(),
+        cells,
+    }))
+}
