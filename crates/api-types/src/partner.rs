@@ -485,7 +485,7 @@ pub struct ReportQuery {
     pub from: String,
     /// Last day, `YYYY-MM-DD`.
     pub to: String,
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv`, or `html` (a page with SVG charts).
     pub format: Option<String>,
     /// Withhold counts below this (default 10; 0 withholds nothing).
     pub min_count: Option<u64>,

@@ -45,6 +45,9 @@ pub struct PeriodQuery {
     pub from: String,
     /// The period's last day.
     pub to: String,
+    /// Platform report only: `json` (default) or `html` (a page with SVG charts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
 }
 
 /// A version of a handed-in report.

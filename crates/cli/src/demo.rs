@@ -9,7 +9,7 @@ use clearline_core::partners::{AppRegistration, Operator};
 use clearline_core::{App, Principal};
 use clearline_domain::{
     Agreement, Card, ClientKind, ContentType, ConversationId, DisplayName, GroupTitle, Handle, MessageContent, OrgName,
-    PartnerSlug, Password, RedirectUri, Scopes, Tier, Timestamp, UserId,
+    PartnerSlug, Password, RedirectUri, Scopes, Tier, Timestamp, UserId, day_of,
 };
 use clearline_store::Store;
 
@@ -183,12 +183,13 @@ pub async fn seed_streamflix<S: Store>(app: &App<S>, people: &[(String, UserId)]
         scopes,
         max_grant_days: 90,
         report_cadence_days: 14,
-        effective_from: Timestamp::from_millis(0),
+        effective_from: Timestamp::from_millis((day_of(app.now(), 0) - HISTORY_DAYS) * DAY_MS),
         effective_until: None,
         suspended_at: None,
     };
     let partner =
         app.create_partner(op, PartnerSlug::parse("streamflix")?, OrgName::parse("Streamflix")?, agreement).await?;
+    seed_report_history(app, &partner).await?;
     let reg = AppRegistration {
         name: OrgName::parse("Streamflix")?,
         kind: ClientKind::Confidential,
@@ -218,6 +219,81 @@ pub async fn seed_streamflix<S: Store>(app: &App<S>, people: &[(String, UserId)]
         app.send_message(b, m.conversation_id, text("Adding it to my list tonight")?, None).await?;
     }
     Ok(Streamflix { client_id, client_secret: secret })
+}
+
+/// Days of recommendation history the demo seeds: three fortnights of the agreement.
+const HISTORY_DAYS: i64 = 42;
+const DAY_MS: i64 = 86_400_000;
+
+/// A small deterministic generator, so every demo shows the same shapes.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Six weeks of daily sends and clicks for Streamflix (weekly rhythm, slow growth, click rates
+/// by surface and arm), and the partner's own reports for the two fortnights that have ended:
+/// close to the platform's counts, with one cell off so reconciliation has something to flag.
+async fn seed_report_history<S: Store>(app: &App<S>, partner: &clearline_domain::Partner) -> anyhow::Result<()> {
+    use clearline_domain::report::RawValue;
+    use clearline_domain::{Dimension, Dimensions, RecipientKind, format_day};
+    let op = Operator::local();
+    let today = day_of(app.now(), 0);
+    let first = today - HISTORY_DAYS;
+    let mut rng = Lcg(7);
+    let mut rows = Vec::new();
+    for day in first..today {
+        let weekday = (day + 4).rem_euclid(7); // 0 = Sunday
+        let weekend = if weekday == 0 || weekday == 6 { 1.6 } else { 1.0 };
+        let growth = 1.0 + (day - first) as f64 / 60.0;
+        for (interface, share) in [("tv", 0.5), ("mobile", 0.35), ("web", 0.15)] {
+            for (surface, s_share, ctr) in
+                [("post_play", 0.5, 0.22), ("title_page", 0.3, 0.15), ("browse_row", 0.2, 0.08)]
+            {
+                for (variant, lift) in [("control", 1.0), ("arm_b", 1.25)] {
+                    for (kind, k_share) in [(RecipientKind::Platform, 0.7), (RecipientKind::External, 0.3)] {
+                        let base = 400.0 * share * s_share * k_share * weekend * growth * lift;
+                        let sends = (base * (0.85 + 0.3 * rng.next())).round() as u64;
+                        let clicks = (sends as f64 * ctr * lift * (0.8 + 0.4 * rng.next())).round() as u64;
+                        let dimensions = Dimensions {
+                            interface: Dimension::parse(interface)?,
+                            initiation_surface: Dimension::parse(surface)?,
+                            variant: Dimension::parse(variant)?,
+                        };
+                        rows.push(clearline_store::CountRow { day, dimensions, recipient_kind: kind, sends, clicks });
+                    }
+                }
+            }
+        }
+    }
+    // The partner's reports for the ended fortnights: its counts drift a little from ours.
+    for (i, start) in [first, first + 14].into_iter().enumerate() {
+        let mut draft = clearline_domain::report::ReportDraft {
+            from: format_day(start),
+            to: format_day(start + 13),
+            rows: Vec::new(),
+        };
+        for (j, r) in rows.iter().filter(|r| (start..start + 14).contains(&r.day)).enumerate() {
+            let off = if j == 18 + i * 40 { 1.3 } else { 0.99 + 0.02 * rng.next() };
+            let text = |v: &str| RawValue::Text(v.to_owned());
+            draft.rows.push(vec![
+                ("date".to_owned(), text(&format_day(r.day))),
+                ("interface".to_owned(), text(r.dimensions.interface.as_str())),
+                ("initiation_surface".to_owned(), text(r.dimensions.initiation_surface.as_str())),
+                ("variant".to_owned(), text(r.dimensions.variant.as_str())),
+                ("recipient_kind".to_owned(), text(r.recipient_kind.as_str())),
+                ("sends".to_owned(), RawValue::Int((r.sends as f64 * off).round() as i64)),
+                ("clicks".to_owned(), RawValue::Int(r.clicks as i64)),
+            ]);
+        }
+        app.submit_report(partner, draft).await?;
+    }
+    app.backfill_report_counts(op, partner.id, rows).await?;
+    Ok(())
 }
 
 /// Prints the Streamflix app's credentials.

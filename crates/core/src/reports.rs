@@ -170,6 +170,16 @@ impl<S: Store> App<S> {
         Ok(obligations(&cadence(partner, &self.settings.reports), today, &submitted, MAX_OBLIGATIONS))
     }
 
+    /// Adds daily counts recorded elsewhere (an operator importing history; the demo).
+    pub async fn backfill_report_counts(
+        &self,
+        _: Operator,
+        partner: PartnerId,
+        rows: Vec<CountRow>,
+    ) -> Result<(), CoreError> {
+        Ok(self.store.backfill_counts(partner, rows).await?)
+    }
+
     /// How reports work on this server.
     pub fn report_settings(&self) -> &ReportSettings {
         &self.settings.reports

@@ -18,6 +18,7 @@ pub mod error;
 pub mod extract;
 pub mod keys;
 pub mod metrics;
+pub mod report_page;
 pub mod routes;
 pub mod serve;
 pub mod state;

@@ -530,6 +530,8 @@ pub trait ReportStore: Send + Sync {
         period_start: i64,
         version: Option<u32>,
     ) -> impl Future<Output = StoreResult<Option<(SubmittedReport, Cells)>>> + Send;
+    /// Adds counts recorded elsewhere (history imported by an operator, the demo, benchmarks).
+    fn backfill_counts(&self, partner: PartnerId, rows: Vec<CountRow>) -> impl Future<Output = StoreResult<()>> + Send;
     /// Records that a noisy report for the period starting `period_start` spent `epsilon_micros`.
     fn record_release(
         &self,

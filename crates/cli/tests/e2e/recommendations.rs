@@ -155,6 +155,19 @@ async fn each_recipient_gets_a_tracked_link_and_clicks_count_once_a_day() {
          2023-11-15,tv,post_play,arm_b,platform,0,1\n"
     );
 
+    // The same cells as a page with SVG charts.
+    let res =
+        w.op.client
+            .request(reqwest::Method::GET, &format!("/admin/v1/partners/{}/report", w.partner_id))
+            .query(&[("from", "2023-11-14"), ("to", "2023-11-15"), ("format", "html"), ("min_count", "0")])
+            .send()
+            .await
+            .unwrap();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = res.text().await.unwrap();
+    assert_eq!(page.matches("<svg").count(), 5);
+    assert!(page.contains("<td>2023-11-15</td>"), "the table holds the cells");
+
     // The recommendation is on the access record like any send.
     let events = w.ts.state().app.store().access_events(AccessFilter::All, None, 50).await.unwrap();
     let sent = events.items.iter().find(|e| e.event.action == AccessAction::Send).expect("send recorded");

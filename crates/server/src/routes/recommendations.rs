@@ -155,10 +155,14 @@ pub async fn report(
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
             res
         }
+        Some("html") => {
+            let page = crate::report_page::render(partner.slug.as_str(), &q.from, &q.to, min_count, &rows);
+            Html(page.into_string()).into_response()
+        }
         Some("json") | None => {
             Json(ReportResponse { partner: partner.slug.as_str().to_owned(), from: q.from, to: q.to, min_count, rows })
                 .into_response()
         }
-        Some(_) => return Err(ApiError::Malformed("format is json or csv".to_owned())),
+        Some(_) => return Err(ApiError::Malformed("format is json, csv or html".to_owned())),
     })
 }

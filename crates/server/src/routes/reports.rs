@@ -190,14 +190,26 @@ pub async fn platform(
     State(s): State<AppState>,
     PartnerClient(partner): PartnerClient,
     ApiQuery(q): ApiQuery<PeriodQuery>,
-) -> Result<Json<PlatformReportResponse>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let html = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("html") => true,
+        Some(_) => return Err(malformed("format is json or html")),
+    };
     let period = Period { start: parse_day(&q.from)?, end: parse_day(&q.to)? };
     let r = s.app.platform_report(&partner, period).await?;
+    let min_count = s.app.report_settings().min_count;
+    let rows = report_rows(r.cells);
+    if html {
+        let page = crate::report_page::render(partner.slug.as_str(), &q.from, &q.to, min_count, &rows);
+        return Ok(axum::response::Html(page.into_string()).into_response());
+    }
     Ok(Json(PlatformReportResponse {
         partner: partner.slug.as_str().to_owned(),
         from: q.from,
         to: q.to,
-        min_count: s.app.report_settings().min_count,
+        min_count,
         epsilon: r.epsilon,
         noise_scale: r.noise_scale,
         budget_spent: r
@@ -205,8 +217,9 @@ pub async fn platform(
             .into_iter()
             .map(|(start, epsilon)| BudgetSpent { from: format_day(start), epsilon })
             .collect(),
-        rows: report_rows(r.cells),
-    }))
+        rows,
+    })
+    .into_response())
 }
 
 /// GET /admin/v1/partners/{id}/reports/{from}/reconciliation: the partner's platform-recipient

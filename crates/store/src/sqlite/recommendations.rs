@@ -325,6 +325,18 @@ impl ReportStore for SqliteStore {
             .await
     }
 
+    async fn backfill_counts(&self, partner: PartnerId, rows: Vec<CountRow>) -> StoreResult<()> {
+        self.workers
+            .write(move |c, _| {
+                for r in &rows {
+                    let (sends, clicks) = (to_i64(r.sends)?, to_i64(r.clicks)?);
+                    bump(c, partner, r.day, &r.dimensions, r.recipient_kind, sends, clicks)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
     async fn record_release(
         &self,
         partner: PartnerId,
