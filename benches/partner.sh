@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Partner API read cost: the same thread read through the client API and through the partner
-# API (token, grant, scope, redaction, access event per page). Starts `clearline demo` with the
-# partner rate limits raised for the run. Usage: benches/partner.sh [extra loadgen args]
+# Partner benchmarks against `clearline demo` (its Streamflix app), with the partner rate
+# limits raised for the run. Usage: benches/partner.sh [MODE] [extra loadgen args], MODE:
+#   partner-history (default): the same thread read through the client API and the partner API
+#   clicks: tracked-link redirects (/r/{code}) per second
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=partner-history
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then mode=$1; shift; fi
 cargo build --release -q -p clearline-cli -p clearline-loadgen
 dir=$(mktemp -d)
 out="$dir/demo.out"
@@ -15,5 +18,5 @@ for _ in $(seq 200); do grep -q '^listening on' "$out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$out")
 client_id=$(grep -o 'client_id [^ ]*' "$out" | cut -d' ' -f2)
 secret=$(grep -o 'client_secret [^ ]*' "$out" | cut -d' ' -f2)
-./target/release/clearline-loadgen --url "$url" --server-pid "$pid" partner-history \
+./target/release/clearline-loadgen --url "$url" --server-pid "$pid" "$mode" \
   --client-id "$client_id" --client-secret "$secret" "$@"

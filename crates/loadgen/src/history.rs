@@ -64,6 +64,23 @@ where
     F: Fn(Option<String>) -> Fut + Clone,
     Fut: std::future::Future<Output = anyhow::Result<(u64, Option<String>)>>,
 {
+    run_requests(server, concurrency, pages, ("messages", "page"), fetch).await
+}
+
+/// Makes `requests` calls with `concurrency` in flight; each call's result counts `units`
+/// (named by `names`: what is counted, and what one request is). Prints throughput, latency
+/// and CPU; returns units per second.
+pub async fn run_requests<F, Fut>(
+    server: Option<Process>,
+    concurrency: usize,
+    pages: u64,
+    names: (&str, &str),
+    fetch: F,
+) -> anyhow::Result<f64>
+where
+    F: Fn(Option<String>) -> Fut + Clone,
+    Fut: std::future::Future<Output = anyhow::Result<(u64, Option<String>)>>,
+{
     let per_reader = pages / concurrency as u64;
     let me = Process::current();
     let (cpu0, server_cpu0) = (me.cpu(), server.map(|s| s.cpu()));
@@ -91,13 +108,14 @@ where
     }
     let secs = started.elapsed().as_secs_f64();
     let rate = read as f64 / secs;
-    println!("read {read} messages in {secs:.2} s: {rate:.0} messages/s ({:.0} pages/s)", hist.len() as f64 / secs);
-    print_latency("page latency", &hist);
+    let (unit, request) = names;
+    println!("{read} {unit} in {secs:.2} s: {rate:.0} {unit}/s ({:.0} {request}s/s)", hist.len() as f64 / secs);
+    print_latency(&format!("{request} latency"), &hist);
     let pages = hist.len() as f64;
-    println!("client CPU: {:.1} µs per page", (me.cpu() - cpu0).as_secs_f64() * 1e6 / pages);
+    println!("client CPU: {:.1} µs per {request}", (me.cpu() - cpu0).as_secs_f64() * 1e6 / pages);
     if let (Some(s), Some(c0)) = (server, server_cpu0) {
         println!(
-            "server CPU: {:.1} µs per page; server RSS {}",
+            "server CPU: {:.1} µs per {request}; server RSS {}",
             (s.cpu() - c0).as_secs_f64() * 1e6 / pages,
             mib(s.rss())
         );

@@ -6,6 +6,7 @@
 //! read per second, pages of 100 backwards), `fanout` (WebSocket delivery latency at a fixed
 //! send rate), `partner-history` (the same read through the client and the partner API) and `idle` (server memory per idle WebSocket connection).
 
+mod clicks;
 mod fanout;
 mod history;
 mod partner;
@@ -37,6 +38,8 @@ enum Mode {
     History(history::ReadArgs),
     /// Read one thread through the client API, then through the partner API, and compare.
     PartnerHistory(partner::Args),
+    /// Follow tracked links (/r/{code}) as fast as the server redirects.
+    Clicks(clicks::Args),
     /// Measure realtime delivery latency at a fixed send rate.
     Fanout(fanout::Args),
     /// Hold idle WebSocket connections and report the server's memory.
@@ -57,6 +60,7 @@ fn main() -> anyhow::Result<()> {
             Mode::Send(a) => send::run(&cli.url, server, a).await,
             Mode::History(a) => history::run(&cli.url, server, a).await,
             Mode::PartnerHistory(a) => partner::run(&cli.url, server, a).await,
+            Mode::Clicks(a) => clicks::run(&cli.url, server, a).await,
             Mode::Fanout(a) => fanout::run(&cli.url, server, a).await,
             Mode::Idle(a) => fanout::idle(&cli.url, server, a).await,
         }

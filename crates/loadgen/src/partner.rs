@@ -14,22 +14,30 @@ use crate::world;
 /// Options of `partner-history`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The app's client id.
-    #[arg(long)]
-    client_id: String,
-    /// The app's client secret.
-    #[arg(long)]
-    client_secret: String,
-    /// A redirect URI registered for the app.
-    #[arg(long, default_value = "http://127.0.0.1:8765/callback")]
-    redirect_uri: String,
+    /// The partner app.
+    #[command(flatten)]
+    pub app: AppArgs,
     /// How much to write and read.
     #[command(flatten)]
     read: crate::history::ReadArgs,
 }
 
+/// The partner app a mode acts through.
+#[derive(Debug, clap::Args)]
+pub struct AppArgs {
+    /// The app's client id.
+    #[arg(long)]
+    pub client_id: String,
+    /// The app's client secret.
+    #[arg(long)]
+    pub client_secret: String,
+    /// A redirect URI registered for the app.
+    #[arg(long, default_value = "http://127.0.0.1:8765/callback")]
+    pub redirect_uri: String,
+}
+
 /// Connects the person holding `session` to the app; returns an access token.
-async fn connect(url: &str, session: &Client, a: &Args) -> anyhow::Result<String> {
+pub async fn connect(url: &str, session: &Client, a: &AppArgs) -> anyhow::Result<String> {
     let (verifier, challenge) = pkce();
     let scope = "inbox:send inbox:read friends:read";
     let authorize = authorize_url(url, a, scope, &challenge)?;
@@ -53,7 +61,7 @@ async fn connect(url: &str, session: &Client, a: &Args) -> anyhow::Result<String
     body["access_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("token exchange failed: {body}"))
 }
 
-fn authorize_url(url: &str, a: &Args, scope: &str, challenge: &str) -> anyhow::Result<String> {
+fn authorize_url(url: &str, a: &AppArgs, scope: &str, challenge: &str) -> anyhow::Result<String> {
     let query = [
         ("response_type", "code"),
         ("client_id", a.client_id.as_str()),
@@ -67,8 +75,8 @@ fn authorize_url(url: &str, a: &Args, scope: &str, challenge: &str) -> anyhow::R
 
 pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Result<()> {
     let pair = world::pairs(url, 1).await?.remove(0);
-    let app_a = Client::new(url).with_token(&connect(url, &pair.a, &args).await?);
-    connect(url, &pair.b, &args).await?;
+    let app_a = Client::new(url).with_token(&connect(url, &pair.a, &args.app).await?);
+    connect(url, &pair.b, &args.app).await?;
     let b_id = app_a.partner_friends().await?.items.pop().map(|f| f.id).ok_or_else(|| anyhow::anyhow!("no friend"))?;
     let sent = app_a.partner_send(&PartnerSendRequest { to: vec![b_id], text: "start".into(), card: None }).await?;
     let thread = sent.items[0].thread_id.clone();
