@@ -148,6 +148,16 @@ impl Client {
         self.send_for_text(req).await
     }
 
+    /// GET /admin/v1/partners/{id}/obligations.
+    pub async fn report_obligations(&self, partner_id: &str) -> Result<ObligationsResponse> {
+        self.get(&format!("/admin/v1/partners/{partner_id}/obligations")).await
+    }
+
+    /// GET /admin/v1/partners/{id}/reports/{from}/reconciliation (the latest version).
+    pub async fn reconciliation(&self, partner_id: &str, from: &str) -> Result<ReconciliationResponse> {
+        self.get(&format!("/admin/v1/partners/{partner_id}/reports/{from}/reconciliation")).await
+    }
+
     /// POST /admin/v1/apps/{id}/secret.
     pub async fn rotate_client_secret(&self, app_id: &str) -> Result<AppResponse> {
         Ok(self.send(self.request(Method::POST, &format!("/admin/v1/apps/{app_id}/secret"))).await?.1)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clearline_api_types::{
     AgreementBody, ErrorCode, ObligationsResponse, PlatformReportResponse, Problem, RecommendationRequest,
-    ReconciliationResponse, SubmittedReportBody, TitleBody,
+    SubmittedReportBody, TitleBody,
 };
 use clearline_client::Client;
 use clearline_core::ManualClock;
@@ -117,15 +117,7 @@ async fn reports_are_validated_versioned_and_closed_after_the_due_day() {
     assert_eq!(o.items[0].status, "submitted");
     assert_eq!(o.items[0].versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![2, 1]);
     assert_eq!(o.items[1].status, "submitted_late");
-    let admin: ObligationsResponse =
-        w.op.client
-            .request(reqwest::Method::GET, &format!("/admin/v1/partners/{}/obligations", w.app.partner_id))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let admin = w.op.client.report_obligations(&w.app.partner_id).await.unwrap();
     assert_eq!(admin.items[0].versions.len(), 2, "operators see the same history");
 
     // After the due day a handed-in period is closed.
@@ -209,14 +201,7 @@ async fn every_bad_row_and_field_is_named_and_nothing_is_stored() {
     // Operators only for the operator's views.
     let res = w.alice.client.partner_report(&w.app.partner_id, &Default::default()).await;
     assert!(res.is_err());
-    let res = w
-        .alice
-        .client
-        .request(reqwest::Method::GET, &format!("/admin/v1/partners/{}/obligations", w.app.partner_id))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_problem(w.alice.client.report_obligations(&w.app.partner_id).await, 403, ErrorCode::NotOperator);
 }
 
 /// Alice recommends to Bob and Carol through the app: two platform sends on 2023-11-14.
@@ -256,17 +241,13 @@ async fn reconciliation_flags_cells_beyond_the_tolerance() {
         row("2023-11-14", "external", 500, 50), // external recipients are the partner's own
     ]});
     assert_eq!(w.submit_json(body).await.status(), 201);
-    let url = format!("/admin/v1/partners/{}/reports/2023-11-09/reconciliation", w.app.partner_id);
-    let r: ReconciliationResponse =
-        w.op.client.request(reqwest::Method::GET, &url).send().await.unwrap().json().await.unwrap();
+    let r = w.op.client.reconciliation(&w.app.partner_id, "2023-11-09").await.unwrap();
     let cells: Vec<(&str, u64, u64, bool)> =
         r.cells.iter().map(|c| (c.date.as_str(), c.ours_sends, c.theirs_sends, c.flagged)).collect();
     assert_eq!(cells, vec![("2023-11-14", 2, 2, false), ("2023-11-15", 0, 30, true)]);
     assert_eq!((r.flagged, r.tolerance_pct, r.report.version), (1, 5, 1));
     // No such report: 404.
-    let url = format!("/admin/v1/partners/{}/reports/2023-10-26/reconciliation", w.app.partner_id);
-    let res = w.op.client.request(reqwest::Method::GET, &url).send().await.unwrap();
-    assert_eq!(res.status(), 404);
+    assert_problem(w.op.client.reconciliation(&w.app.partner_id, "2023-10-26").await, 404, ErrorCode::NotFound);
 }
 
 async fn platform_report(w: &World, from: &str, to: &str) -> PlatformReportResponse {

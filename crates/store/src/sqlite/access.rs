@@ -115,7 +115,29 @@ pub(super) fn send_context(c: &Connection, send: &AppSend) -> Result<AppSendCont
     Ok(ctx)
 }
 
-pub(super) fn deliver_app_send(
+/// An app send in the writer's transaction: `check` on the recipients' context (a refusal
+/// writes only the denied event), then `before` (e.g. the recommendation's links), the
+/// messages, and the allowed event naming them.
+pub(super) fn checked_app_send(
+    c: &Connection,
+    state: &mut WriterState,
+    send: AppSend,
+    mut event: NewAccessEvent,
+    check: impl FnOnce(&AppSendContext) -> Result<(), DenyReason>,
+    before: impl FnOnce(&Connection, &AppSend) -> Result<(), StoreError>,
+) -> Result<(AccessEventId, AppSendOutcome), StoreError> {
+    if let Err(reason) = check(&send_context(c, &send)?) {
+        event.outcome = AccessOutcome::Denied(reason);
+        return Ok((insert_event(c, &event, None)?, Err(reason)));
+    }
+    before(c, &send)?;
+    let (messages, deliveries) = deliver_app_send(c, state, send)?;
+    event.resources.extend(messages.iter().map(|m| m.id.to_string()));
+    event.outcome = AccessOutcome::Allowed;
+    Ok((insert_event(c, &event, None)?, Ok((messages, deliveries))))
+}
+
+fn deliver_app_send(
     c: &Connection,
     state: &mut WriterState,
     send: AppSend,
@@ -185,21 +207,10 @@ impl AccessStore for SqliteStore {
     async fn send_via_app(
         &self,
         send: AppSend,
-        mut event: NewAccessEvent,
+        event: NewAccessEvent,
         check: impl FnOnce(&AppSendContext) -> Result<(), DenyReason> + Send + 'static,
     ) -> StoreResult<(AccessEventId, AppSendOutcome)> {
-        self.workers
-            .write(move |c, state| {
-                if let Err(reason) = check(&send_context(c, &send)?) {
-                    event.outcome = AccessOutcome::Denied(reason);
-                    return Ok((insert_event(c, &event, None)?, Err(reason)));
-                }
-                let (messages, deliveries) = deliver_app_send(c, state, send)?;
-                event.resources.extend(messages.iter().map(|m| m.id.to_string()));
-                event.outcome = AccessOutcome::Allowed;
-                Ok((insert_event(c, &event, None)?, Ok((messages, deliveries))))
-            })
-            .await
+        self.workers.write(move |c, state| checked_app_send(c, state, send, event, check, |_, _| Ok(()))).await
     }
 
     async fn delete_via_app(

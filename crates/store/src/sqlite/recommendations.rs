@@ -3,13 +3,12 @@
 
 use clearline_domain::report::{CellKey, Period, Submission};
 use clearline_domain::{
-    AccessEventId, AccessOutcome, DenyReason, Dimension, Dimensions, NewAccessEvent, PartnerId, RecipientKind,
-    Timestamp, UserId,
+    AccessEventId, DenyReason, Dimension, Dimensions, NewAccessEvent, PartnerId, RecipientKind, Timestamp, UserId,
 };
 use rusqlite::{Connection, OptionalExtension};
 
 use super::SqliteStore;
-use super::access::{deliver_app_send, insert_event, send_context};
+use super::access::checked_app_send;
 use super::rows::{Prep, corrupt};
 use crate::StoreError;
 use crate::partner::{
@@ -149,20 +148,12 @@ impl ReportStore for SqliteStore {
         &self,
         send: AppSend,
         rec: NewRecommendation,
-        mut event: NewAccessEvent,
+        event: NewAccessEvent,
         check: impl FnOnce(&AppSendContext) -> Result<(), DenyReason> + Send + 'static,
     ) -> StoreResult<(AccessEventId, AppSendOutcome)> {
         self.workers
             .write(move |c, state| {
-                if let Err(reason) = check(&send_context(c, &send)?) {
-                    event.outcome = AccessOutcome::Denied(reason);
-                    return Ok((insert_event(c, &event, None)?, Err(reason)));
-                }
-                insert_recommendation(c, &send, &rec)?;
-                let (messages, deliveries) = deliver_app_send(c, state, send)?;
-                event.resources.extend(messages.iter().map(|m| m.id.to_string()));
-                event.outcome = AccessOutcome::Allowed;
-                Ok((insert_event(c, &event, None)?, Ok((messages, deliveries))))
+                checked_app_send(c, state, send, event, check, |c, send| insert_recommendation(c, send, &rec).map(drop))
             })
             .await
     }
