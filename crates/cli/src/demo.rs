@@ -8,8 +8,8 @@ use clearline_core::oauth::{AuthorizeParams, ClientAuth};
 use clearline_core::partners::{AppRegistration, Operator};
 use clearline_core::{App, Principal};
 use clearline_domain::{
-    Agreement, Card, ClientKind, ContentType, ConversationId, DisplayName, GroupTitle, Handle, MessageContent, OrgName,
-    PartnerSlug, Password, RedirectUri, Scopes, Tier, Timestamp, UserId, day_of,
+    Agreement, Card, ClientKind, ContentType, ConversationId, DAY_MS, DisplayName, GroupTitle, Handle, MessageContent,
+    OrgName, PartnerSlug, Password, RedirectUri, Scopes, Tier, Timestamp, UserId, day_of,
 };
 use clearline_store::Store;
 
@@ -223,7 +223,6 @@ pub async fn seed_streamflix<S: Store>(app: &App<S>, people: &[(String, UserId)]
 
 /// Days of recommendation history the demo seeds: three fortnights of the agreement.
 const HISTORY_DAYS: i64 = 42;
-const DAY_MS: i64 = 86_400_000;
 
 /// A small deterministic generator, so every demo shows the same shapes.
 struct Lcg(u64);

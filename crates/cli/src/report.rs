@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use clearline_api_types::ReportResponse;
 use clearline_core::App;
 use clearline_core::partners::Operator;
-use clearline_core::recommendations::DEFAULT_MIN_COUNT;
 use clearline_domain::{PartnerSlug, parse_day};
 use clearline_server::routes::recommendations::{report_rows, to_csv};
 use clearline_store::DefaultStore;
@@ -36,27 +35,23 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
-    /// Withhold counts below this (0 withholds nothing).
-    #[arg(long, default_value_t = DEFAULT_MIN_COUNT)]
-    pub min_count: u64,
+    /// Withhold counts below this (0 withholds nothing) [default: the configured reports.min_count].
+    #[arg(long)]
+    pub min_count: Option<u64>,
 }
 
 /// Prints the report to standard output.
 pub async fn run(app: Arc<App<DefaultStore>>, a: ReportArgs) -> anyhow::Result<()> {
     let op = Operator::local();
     let partner = app.partner_by_slug(op, PartnerSlug::parse(&a.partner)?).await?;
-    let rows =
-        report_rows(app.daily_report(op, partner.id, parse_day(&a.from)?, parse_day(&a.to)?, a.min_count).await?);
+    let min_count = a.min_count.unwrap_or(app.report_settings().min_count);
+    let (from, to) = (parse_day(&a.from)?, parse_day(&a.to)?);
+    let rows = report_rows(app.daily_report(op, partner.id, from, to, min_count).await?);
     match a.format {
         Format::Csv => print!("{}", to_csv(&rows)),
         Format::Json => {
-            let doc = ReportResponse {
-                partner: partner.slug.as_str().to_owned(),
-                from: a.from,
-                to: a.to,
-                min_count: a.min_count,
-                rows,
-            };
+            let doc =
+                ReportResponse { partner: partner.slug.as_str().to_owned(), from: a.from, to: a.to, min_count, rows };
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
     }

@@ -261,7 +261,7 @@ impl<S: Store> App<S> {
         }
         let days = i64::from(agreement.max_grant_days);
         Ok(ConsentRequest {
-            expires_at: Timestamp::from_millis(self.clock.now().millis() + days * 86_400_000),
+            expires_at: self.clock.now().plus_days(days),
             app: record.app,
             partner: record.partner,
             scopes,

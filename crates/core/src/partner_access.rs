@@ -239,7 +239,10 @@ impl<S: Store> App<S> {
             return Err(self.deny(Some(&call), action, reason, vec![]).await);
         }
         let mut call = call;
-        call.extended_suspended = self.extended_suspended(&call.partner).await?;
+        // Only a grant holding an extended scope can be affected by the suspension.
+        if call.grant.scopes.iter().any(Scope::extended_only) {
+            call.extended_suspended = self.extended_suspended(&call.partner).await?;
+        }
         if let Need::Scope(scope) = need
             && scope.extended_only()
             && call.extended_suspended

@@ -121,7 +121,7 @@ impl<S: Store> App<S> {
             title: req.title,
             dimensions: req.dimensions,
             links,
-            links_expire_at: clearline_domain::Timestamp::from_millis(now.millis() + LINK_TTL_DAYS * 86_400_000),
+            links_expire_at: now.plus_days(LINK_TTL_DAYS),
             day: day_of(now, 0),
             max_daily_contributions: self.settings.reports.max_daily_contributions,
         };

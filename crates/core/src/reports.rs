@@ -64,8 +64,19 @@ pub struct PlatformReport {
     pub epsilon: f64,
     /// The noise's scale (sensitivity / epsilon), 0 without noise.
     pub noise_scale: f64,
-    /// Epsilon spent so far on each period the report touches: (period start, total).
-    pub budget: Vec<(i64, f64)>,
+    /// Epsilon spent so far on the report's period, this report included.
+    pub budget: f64,
+}
+
+/// Where a partner's reports stand.
+#[derive(Debug, Clone)]
+pub struct ReportStatus {
+    /// Every ended period's obligation, newest first.
+    pub obligations: Vec<Obligation>,
+    /// Every version handed in, newest period first, then newest version.
+    pub versions: Vec<SubmittedReport>,
+    /// Whether a report overdue beyond the configured limit suspends the extended scopes.
+    pub extended_suspended: bool,
 }
 
 /// A reconciliation of one submitted version against the platform's counts.
@@ -143,11 +154,6 @@ impl<S: Store> App<S> {
         }
     }
 
-    /// Every version of every report the partner handed in.
-    pub async fn submitted_reports(&self, partner: PartnerId) -> Result<Vec<SubmittedReport>, CoreError> {
-        Ok(self.store.submitted_reports(partner).await?)
-    }
-
     /// One version (the latest if `None`) of the partner's report for the period starting `start`.
     pub async fn submitted_report(
         &self,
@@ -158,16 +164,23 @@ impl<S: Store> App<S> {
         self.store.submitted_cells(partner, start, version).await?.ok_or(CoreError::NotFound { what: "report" })
     }
 
-    /// Every ended period's obligation, newest first.
-    pub async fn obligations(&self, partner: &Partner) -> Result<Vec<Obligation>, CoreError> {
+    /// Where the partner's reports stand: every ended period's obligation, every version
+    /// handed in, and whether overdue reports suspend its extended scopes (one store read).
+    pub async fn report_status(&self, partner: &Partner) -> Result<ReportStatus, CoreError> {
+        let versions = self.store.submitted_reports(partner.id).await?;
         let mut submitted: BTreeMap<i64, (i64, u32)> = BTreeMap::new();
-        for r in self.store.submitted_reports(partner.id).await? {
+        for r in &versions {
             let e = submitted.entry(r.period.start).or_insert((i64::MAX, 0));
             e.0 = e.0.min(day_of(r.submitted_at, 0));
             e.1 = e.1.max(r.version);
         }
         let today = day_of(self.clock.now(), 0);
-        Ok(obligations(&cadence(partner, &self.settings.reports), today, &submitted, MAX_OBLIGATIONS))
+        let settings = &self.settings.reports;
+        let obligations = obligations(&cadence(partner, settings), today, &submitted, MAX_OBLIGATIONS);
+        let extended_suspended = settings.suspend_extended_after_days.is_some_and(|limit| {
+            partner.agreement.tier == Tier::Extended && days_overdue(&obligations) > i64::from(limit)
+        });
+        Ok(ReportStatus { obligations, versions, extended_suspended })
     }
 
     /// Adds daily counts recorded elsewhere (an operator importing history; the demo).
@@ -185,20 +198,13 @@ impl<S: Store> App<S> {
         &self.settings.reports
     }
 
-    /// Whether `obligations` suspend the partner's extended-tier scopes: one is overdue by more
-    /// than the configured number of days.
-    pub fn suspends_extended(&self, partner: &Partner, obligations: &[Obligation]) -> bool {
-        self.settings.reports.suspend_extended_after_days.is_some_and(|limit| {
-            partner.agreement.tier == Tier::Extended && days_overdue(obligations) > i64::from(limit)
-        })
-    }
-
-    /// Whether the partner's extended-tier scopes are suspended for overdue reports.
+    /// Whether the partner's extended-tier scopes are suspended for overdue reports (no store
+    /// read unless the option is on and the partner is on the extended tier).
     pub(crate) async fn extended_suspended(&self, partner: &Partner) -> Result<bool, CoreError> {
         if self.settings.reports.suspend_extended_after_days.is_none() || partner.agreement.tier != Tier::Extended {
             return Ok(false);
         }
-        Ok(self.suspends_extended(partner, &self.obligations(partner).await?))
+        Ok(self.report_status(partner).await?.extended_suspended)
     }
 
     /// Compares the latest (or given) version of the partner's report for the period starting
@@ -225,7 +231,7 @@ impl<S: Store> App<S> {
         let mut rows = self.store.report_counts(partner.id, period.start, period.end).await?;
         let settings = &self.settings.reports;
         let (mut epsilon, mut noise_scale) = (0.0, 0.0);
-        if let Some(eps) = settings.epsilon {
+        let spent = if let Some(eps) = settings.epsilon {
             // One person moves at most max_daily_contributions counts on each day of the period.
             let days = u64::try_from(period.end - period.start + 1).unwrap_or(1);
             let sensitivity = days * u64::from(settings.max_daily_contributions.max(1));
@@ -234,16 +240,12 @@ impl<S: Store> App<S> {
                 r.sends = noised(r.sends, &noise);
                 r.clicks = noised(r.clicks, &noise);
             }
-            self.store.record_release(partner.id, period.start, micros(eps), self.clock.now()).await?;
             (epsilon, noise_scale) = (eps, sensitivity as f64 / eps);
-        }
-        let budget = self
-            .store
-            .budget_spent(partner.id, period.start, period.start)
-            .await?
-            .into_iter()
-            .map(|(start, m)| (start, m as f64 / 1e6))
-            .collect();
+            self.store.record_release(partner.id, period.start, micros(eps), self.clock.now()).await?
+        } else {
+            self.store.budget_spent(partner.id, period.start).await?
+        };
+        let budget = spent as f64 / 1e6;
         Ok(PlatformReport { cells: suppress(rows, settings.min_count), epsilon, noise_scale, budget })
     }
 }

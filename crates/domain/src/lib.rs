@@ -53,5 +53,5 @@ pub use recommendation::{
 pub const MAX_RECIPIENTS: usize = 50;
 pub use page::{Cursor, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use social::{FriendRequest, Relationship};
-pub use time::Timestamp;
+pub use time::{DAY_MS, Timestamp};
 pub use user::{DisplayName, Handle, HandlePrefix, Password, User};

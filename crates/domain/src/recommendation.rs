@@ -86,7 +86,7 @@ pub const MAX_EXTERNAL_RECIPIENTS: u32 = 100;
 
 /// The day (since the Unix epoch) a moment falls on, in a zone `offset_minutes` east of UTC.
 pub fn day_of(at: crate::Timestamp, offset_minutes: i32) -> i64 {
-    (at.millis() + i64::from(offset_minutes) * 60_000).div_euclid(86_400_000)
+    (at.millis() + i64::from(offset_minutes) * 60_000).div_euclid(crate::DAY_MS)
 }
 
 /// The civil date (proleptic Gregorian) of a day since 1970-01-01, as `YYYY-MM-DD`.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use clearline_api_types::ReportRow;
+use clearline_domain::report::Period;
 use clearline_domain::{format_day, parse_day};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use plotters::prelude::*;
@@ -73,8 +74,9 @@ fn by(
 }
 
 /// The page: title, charts, and the table of cells (withheld counts shown as "<min").
-pub fn render(partner: &str, from: &str, to: &str, min_count: u64, rows: &[ReportRow]) -> Markup {
-    let (Ok(start), Ok(end)) = (parse_day(from), parse_day(to)) else { return html! {} };
+pub fn render(partner: &str, period: Period, min_count: u64, rows: &[ReportRow]) -> Markup {
+    let (start, end) = (period.start, period.end);
+    let (from, to) = (format_day(start), format_day(end));
     let totals = {
         let mut s = by(rows, |_| "sends".to_owned(), |r| r.sends);
         s.extend(by(rows, |_| "clicks".to_owned(), |r| r.clicks));
@@ -148,7 +150,8 @@ mod tests {
     #[test]
     fn the_page_holds_one_svg_chart_per_view_and_escapes_text() {
         let rows = [row("2026-11-01", "tv<script>", Some(12)), row("2026-11-02", "web", None)];
-        let page = render("flix", "2026-11-01", "2026-11-14", 10, &rows).into_string();
+        let period = Period { start: parse_day("2026-11-01").unwrap(), end: parse_day("2026-11-14").unwrap() };
+        let page = render("flix", period, 10, &rows).into_string();
         assert_eq!(page.matches("<svg").count(), 5, "{page}");
         assert!(page.contains("Sends per day by interface") && page.contains("&lt;10"));
         assert!(!page.contains("tv<script>"), "dimension values are escaped");

@@ -532,19 +532,15 @@ pub trait ReportStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Option<(SubmittedReport, Cells)>>> + Send;
     /// Adds counts recorded elsewhere (history imported by an operator, the demo, benchmarks).
     fn backfill_counts(&self, partner: PartnerId, rows: Vec<CountRow>) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Records that a noisy report for the period starting `period_start` spent `epsilon_micros`.
+    /// Records that a noisy report for the period starting `period_start` spent `epsilon_micros`;
+    /// returns the period's total spent so far.
     fn record_release(
         &self,
         partner: PartnerId,
         period_start: i64,
         epsilon_micros: u64,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The privacy budget spent on each period (period start, epsilon in millionths).
-    fn budget_spent(
-        &self,
-        partner: PartnerId,
-        from: i64,
-        to: i64,
-    ) -> impl Future<Output = StoreResult<Vec<(i64, u64)>>> + Send;
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// The privacy budget spent on the period starting `period_start` (epsilon in millionths).
+    fn budget_spent(&self, partner: PartnerId, period_start: i64) -> impl Future<Output = StoreResult<u64>> + Send;
 }

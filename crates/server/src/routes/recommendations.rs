@@ -8,7 +8,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use clearline_api_types::{
     Problem, RecommendationRequest, RecommendationResponse, ReportQuery, ReportResponse, ReportRow,
 };
-use clearline_core::recommendations::{DEFAULT_MIN_COUNT, RecommendRequest, ReportCell};
+use clearline_core::recommendations::{RecommendRequest, ReportCell};
+use clearline_domain::report::Period;
 use clearline_domain::{AppScopedId, Dimension, Dimensions, PartnerId, Title, format_day, parse_day};
 
 use crate::error::ApiError;
@@ -143,26 +144,37 @@ pub async fn report(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response, ApiError> {
+    enum Format {
+        Json,
+        Csv,
+        Html,
+    }
+    let format = match q.format.as_deref() {
+        Some("json") | None => Format::Json,
+        Some("csv") => Format::Csv,
+        Some("html") => Format::Html,
+        Some(_) => return Err(ApiError::Malformed("format is json, csv or html".to_owned())),
+    };
     let op = s.app.operator(me).await?;
     let id: PartnerId = path_id(&id, "partner")?;
     let partner = s.app.partner(op, id).await?;
     let (from, to) = (parse_day(&q.from)?, parse_day(&q.to)?);
-    let min_count = q.min_count.unwrap_or(DEFAULT_MIN_COUNT);
+    let min_count = q.min_count.unwrap_or(s.app.report_settings().min_count);
     let rows = report_rows(s.app.daily_report(op, id, from, to, min_count).await?);
-    Ok(match q.format.as_deref() {
-        Some("csv") => {
+    Ok(match format {
+        Format::Csv => {
             let mut res = to_csv(&rows).into_response();
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
             res
         }
-        Some("html") => {
-            let page = crate::report_page::render(partner.slug.as_str(), &q.from, &q.to, min_count, &rows);
-            Html(page.into_string()).into_response()
+        Format::Html => {
+            let period = Period { start: from, end: to };
+            Html(crate::report_page::render(partner.slug.as_str(), period, min_count, &rows).into_string())
+                .into_response()
         }
-        Some("json") | None => {
+        Format::Json => {
             Json(ReportResponse { partner: partner.slug.as_str().to_owned(), from: q.from, to: q.to, min_count, rows })
                 .into_response()
         }
-        Some(_) => return Err(ApiError::Malformed("format is json, csv or html".to_owned())),
     })
 }

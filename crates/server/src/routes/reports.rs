@@ -10,7 +10,7 @@ use clearline_api_types::{
     BudgetSpent, ObligationBody, ObligationsResponse, PeriodQuery, PlatformReportResponse, Problem, ReconciledRow,
     ReconciliationQuery, ReconciliationResponse, SubmitReportBody, SubmittedReportBody,
 };
-use clearline_domain::report::{MAX_REPORT_ROWS, Obligation, ObligationStatus, Period, RawValue, ReportDraft};
+use clearline_domain::report::{ObligationStatus, Period, RawValue, ReportDraft};
 use clearline_domain::{Partner, PartnerId, format_day, parse_day};
 use clearline_store::SubmittedReport;
 use serde_json::Value;
@@ -20,7 +20,8 @@ use crate::extract::{ApiQuery, Auth, PartnerClient, path_id};
 use crate::routes::recommendations::report_rows;
 use crate::state::AppState;
 
-/// The largest report body accepted, in bytes (4 MiB: 50,000 CSV rows of ordinary width).
+/// The largest report body accepted, in bytes (4 MiB: 50,000 CSV rows of ordinary width; the
+/// row limit itself is checked with the report, [`clearline_domain::report::MAX_REPORT_ROWS`]).
 pub const REPORT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 fn version_body(r: &SubmittedReport) -> SubmittedReportBody {
@@ -44,9 +45,6 @@ fn json_draft(body: &[u8]) -> Result<ReportDraft, ApiError> {
     else {
         return Err(malformed("a report is {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"rows\": [...]}"));
     };
-    if rows.len() > MAX_REPORT_ROWS {
-        return Err(malformed(&format!("a report has at most {MAX_REPORT_ROWS} rows")));
-    }
     let rows = rows
         .iter()
         .map(|row| {
@@ -76,9 +74,6 @@ fn csv_draft(body: &[u8], period: PeriodQuery) -> Result<ReportDraft, ApiError> 
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| malformed(&format!("bad CSV: {e}")))?;
-        if rows.len() == MAX_REPORT_ROWS {
-            return Err(malformed(&format!("a report has at most {MAX_REPORT_ROWS} rows")));
-        }
         let row = record
             .iter()
             .enumerate()
@@ -123,16 +118,13 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(version_body(&report))))
 }
 
-fn obligations_body(
-    partner: &Partner,
-    items: &[Obligation],
-    versions: &[SubmittedReport],
-    suspended: bool,
-) -> ObligationsResponse {
-    let items = items
+async fn obligations_of(s: &AppState, partner: &Partner) -> Result<ObligationsResponse, ApiError> {
+    let status = s.app.report_status(partner).await?;
+    let items = status
+        .obligations
         .iter()
         .map(|o| {
-            let (status, days) = match o.status {
+            let (state, days) = match o.status {
                 ObligationStatus::Submitted { late: false } => ("submitted", None),
                 ObligationStatus::Submitted { late: true } => ("submitted_late", None),
                 ObligationStatus::Due => ("due", None),
@@ -142,19 +134,17 @@ fn obligations_body(
                 from: format_day(o.period.start),
                 to: format_day(o.period.end),
                 due: format_day(o.due_day),
-                status: status.to_owned(),
+                status: state.to_owned(),
                 days_overdue: days,
-                versions: versions.iter().filter(|v| v.period == o.period).map(version_body).collect(),
+                versions: status.versions.iter().filter(|v| v.period == o.period).map(version_body).collect(),
             }
         })
         .collect();
-    ObligationsResponse { partner: partner.slug.as_str().to_owned(), extended_suspended: suspended, items }
-}
-
-async fn obligations_of(s: &AppState, partner: &Partner) -> Result<ObligationsResponse, ApiError> {
-    let items = s.app.obligations(partner).await?;
-    let versions = s.app.submitted_reports(partner.id).await?;
-    Ok(obligations_body(partner, &items, &versions, s.app.suspends_extended(partner, &items)))
+    Ok(ObligationsResponse {
+        partner: partner.slug.as_str().to_owned(),
+        extended_suspended: status.extended_suspended,
+        items,
+    })
 }
 
 /// GET /partner/v1/reports: each ended period's report: due, overdue or handed in (with versions).
@@ -202,7 +192,7 @@ pub async fn platform(
     let min_count = s.app.report_settings().min_count;
     let rows = report_rows(r.cells);
     if html {
-        let page = crate::report_page::render(partner.slug.as_str(), &q.from, &q.to, min_count, &rows);
+        let page = crate::report_page::render(partner.slug.as_str(), period, min_count, &rows);
         return Ok(axum::response::Html(page.into_string()).into_response());
     }
     Ok(Json(PlatformReportResponse {
@@ -212,11 +202,11 @@ pub async fn platform(
         min_count,
         epsilon: r.epsilon,
         noise_scale: r.noise_scale,
-        budget_spent: r
-            .budget
-            .into_iter()
-            .map(|(start, epsilon)| BudgetSpent { from: format_day(start), epsilon })
-            .collect(),
+        budget_spent: if r.budget > 0.0 {
+            vec![BudgetSpent { from: format_day(period.start), epsilon: r.budget }]
+        } else {
+            vec![]
+        },
         rows,
     })
     .into_response())

@@ -99,6 +99,47 @@ fn insert_recommendation(c: &Connection, send: &AppSend, rec: &NewRecommendation
     Ok(id)
 }
 
+/// A live tracked link, as a click needs it.
+struct Link {
+    url: String,
+    dimensions: Dimensions,
+    kind: RecipientKind,
+    partner: PartnerId,
+    recipient: Option<UserId>,
+}
+
+/// The unexpired link with this code hash, and whether it was clicked (counted) on `day`.
+fn find_link(
+    c: &Connection,
+    code_hash: [u8; 32],
+    now: Timestamp,
+    day: i64,
+) -> Result<Option<(Link, bool)>, StoreError> {
+    Ok(c.prep(
+        "WITH q (hash, now, day) AS (VALUES ($1, $2, $3))
+         SELECT r.title_url, r.interface, r.initiation_surface, r.variant, l.recipient_kind, a.partner_id,
+                l.recipient_id, EXISTS (SELECT 1 FROM link_clicks k WHERE k.code_hash = l.code_hash AND k.day = q.day)
+         FROM q JOIN tracked_links l ON l.code_hash = q.hash AND l.expires_at > q.now
+           JOIN recommendations r ON r.id = l.recommendation_id
+           JOIN apps a ON a.id = r.app_id",
+    )?
+    .query_row(rusqlite::params![code_hash.as_slice(), now.millis(), day], |r| {
+        let link = Link {
+            url: r.get(0)?,
+            dimensions: Dimensions {
+                interface: dimension(r.get(1)?)?,
+                initiation_surface: dimension(r.get(2)?)?,
+                variant: dimension(r.get(3)?)?,
+            },
+            kind: RecipientKind::from_name(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("kind"))?,
+            partner: PartnerId::from_raw(r.get(5)?),
+            recipient: r.get::<_, Option<i64>>(6)?.map(UserId::from_raw),
+        };
+        Ok((link, r.get(7)?))
+    })
+    .optional()?)
+}
+
 /// Counts one more contribution of `user` to the partner's counts on `day`; whether it is
 /// within `cap` (and so may be counted).
 fn contributes(c: &Connection, partner: PartnerId, day: i64, user: UserId, cap: u32) -> Result<bool, StoreError> {
@@ -166,43 +207,31 @@ impl ReportStore for SqliteStore {
         count: bool,
         cap: u32,
     ) -> StoreResult<Option<Followed>> {
+        // Most follows change nothing (HEAD, previews, a link already clicked today): a reader
+        // answers those, and only a click to count goes to the writer.
+        let seen = self.workers.read(move |c| find_link(c, code_hash, now, day)).await?;
+        match seen {
+            None => return Ok(None),
+            Some((link, clicked_today)) if !count || clicked_today => {
+                return Ok(Some(Followed { url: link.url, counted: false }));
+            }
+            Some(_) => {}
+        }
         self.workers
             .write(move |c, _| {
-                let found = c
-                    .prep(
-                        "SELECT r.title_url, r.interface, r.initiation_surface, r.variant, l.recipient_kind, a.partner_id,
-                                l.recipient_id
-                         FROM tracked_links l JOIN recommendations r ON r.id = l.recommendation_id
-                           JOIN apps a ON a.id = r.app_id
-                         WHERE l.code_hash = $1 AND l.expires_at > $2",
-                    )?
-                    .query_row(rusqlite::params![code_hash.as_slice(), now.millis()], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            Dimensions {
-                                interface: dimension(r.get(1)?)?,
-                                initiation_surface: dimension(r.get(2)?)?,
-                                variant: dimension(r.get(3)?)?,
-                            },
-                            RecipientKind::from_name(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("kind"))?,
-                            PartnerId::from_raw(r.get(5)?),
-                            r.get::<_, Option<i64>>(6)?.map(UserId::from_raw),
-                        ))
-                    })
-                    .optional()?;
-                let Some((url, dims, kind, partner, recipient)) = found else { return Ok(None) };
-                let counted = count
-                    && c.prep("INSERT INTO link_clicks (code_hash, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")?
-                        .execute(rusqlite::params![code_hash.as_slice(), day])?
-                        == 1;
-                let within = match recipient {
-                    Some(user) if counted => contributes(c, partner, day, user, cap)?,
+                let Some((link, _)) = find_link(c, code_hash, now, day)? else { return Ok(None) };
+                let counted = c
+                    .prep("INSERT INTO link_clicks (code_hash, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")?
+                    .execute(rusqlite::params![code_hash.as_slice(), day])?
+                    == 1;
+                let within = match link.recipient {
+                    Some(user) if counted => contributes(c, link.partner, day, user, cap)?,
                     _ => true,
                 };
                 if counted && within {
-                    bump(c, partner, day, &dims, kind, 0, 1)?;
+                    bump(c, link.partner, day, &link.dimensions, link.kind, 0, 1)?;
                 }
-                Ok(Some(Followed { url, counted }))
+                Ok(Some(Followed { url: link.url, counted }))
             })
             .await
     }
@@ -334,7 +363,7 @@ impl ReportStore for SqliteStore {
         period_start: i64,
         epsilon_micros: u64,
         now: Timestamp,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<u64> {
         self.workers
             .write(move |c, _| {
                 c.prep(
@@ -347,24 +376,22 @@ impl ReportStore for SqliteStore {
                     to_i64(epsilon_micros)?,
                     now.millis()
                 ])?;
-                Ok(())
+                spent(c, partner, period_start)
             })
             .await
     }
 
-    async fn budget_spent(&self, partner: PartnerId, from: i64, to: i64) -> StoreResult<Vec<(i64, u64)>> {
-        self.workers
-            .read(move |c| {
-                let mut stmt = c.prep(
-                    "SELECT period_start, sum(epsilon_micros) FROM report_releases
-                     WHERE partner_id = $1 AND period_start >= $2 AND period_start <= $3
-                     GROUP BY period_start ORDER BY period_start",
-                )?;
-                let rows = stmt.query_map(rusqlite::params![partner.raw(), from, to], |r| {
-                    Ok((r.get::<_, i64>(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0)))
-                })?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            })
-            .await
+    async fn budget_spent(&self, partner: PartnerId, period_start: i64) -> StoreResult<u64> {
+        self.workers.read(move |c| spent(c, partner, period_start)).await
     }
+}
+
+/// Epsilon (in millionths) spent on one period's releases.
+fn spent(c: &Connection, partner: PartnerId, period_start: i64) -> Result<u64, StoreError> {
+    let total: i64 = c
+        .prep(
+            "SELECT coalesce(sum(epsilon_micros), 0) FROM report_releases WHERE partner_id = $1 AND period_start = $2",
+        )?
+        .query_row(rusqlite::params![partner.raw(), period_start], |r| r.get(0))?;
+    u64::try_from(total).map_err(|_| StoreError::Corrupt("negative budget".into()))
 }
