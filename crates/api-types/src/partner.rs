@@ -256,6 +256,9 @@ pub struct AgreementBody {
     pub max_grant_days: u32,
     /// Reporting cadence, days.
     pub report_cadence_days: u32,
+    /// The IANA time zone whose days the reports count (`UTC` if left out), e.g. `Europe/Amsterdam`.
+    #[serde(default = "utc")]
+    pub time_zone: String,
     /// In force from, ms since the epoch.
     pub effective_from: i64,
     /// In force until, ms since the epoch.
@@ -264,6 +267,10 @@ pub struct AgreementBody {
     /// Suspended since (read only; use the suspend endpoint).
     #[serde(default)]
     pub suspended_at: Option<i64>,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
 }
 
 /// `POST /admin/v1/partners`.
@@ -467,6 +474,8 @@ pub struct ReportRow {
 pub struct ReportResponse {
     /// The partner's slug.
     pub partner: String,
+    /// The IANA time zone of the agreement: every date here is a day in it.
+    pub time_zone: String,
     /// First day, `YYYY-MM-DD`.
     pub from: String,
     /// Last day, `YYYY-MM-DD`.

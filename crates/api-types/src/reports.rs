@@ -86,6 +86,8 @@ pub struct ObligationBody {
 pub struct ObligationsResponse {
     /// The partner's slug.
     pub partner: String,
+    /// The IANA time zone of the agreement: every date here is a day in it.
+    pub time_zone: String,
     /// Whether extended-tier scopes are suspended because a report is overdue too long.
     pub extended_suspended: bool,
     /// Every ended period, newest first.
@@ -106,6 +108,8 @@ pub struct BudgetSpent {
 pub struct PlatformReportResponse {
     /// The partner's slug.
     pub partner: String,
+    /// The IANA time zone of the agreement: every date here is a day in it.
+    pub time_zone: String,
     /// The period's first day.
     pub from: String,
     /// The period's last day.

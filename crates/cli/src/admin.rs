@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 use clearline_core::App;
 use clearline_core::partners::{AppRegistration, Operator};
 use clearline_domain::{
-    Agreement, AppId, ClientKind, DisplayName, Handle, OrgName, Partner, PartnerSlug, Password, RedirectUri, Scopes,
-    Tier, WebhookUrl,
+    Agreement, AppId, ClientKind, DisplayName, Handle, OrgName, Partner, PartnerSlug, Password, RedirectUri,
+    ReportZone, Scopes, Tier, WebhookUrl,
 };
 use clearline_store::DefaultStore;
 
@@ -75,6 +75,9 @@ pub struct PartnerArgs {
     /// Reporting cadence, in days.
     #[arg(long, default_value_t = 14)]
     pub report_cadence_days: u32,
+    /// The IANA time zone whose days reports count, e.g. Europe/Amsterdam.
+    #[arg(long, default_value = "UTC")]
+    pub time_zone: String,
 }
 
 /// `clearline admin app …`.
@@ -109,14 +112,15 @@ fn print_partner(p: &Partner) {
     let a = &p.agreement;
     let state = if a.suspended_at.is_some() { "SUSPENDED" } else { "active" };
     println!(
-        "{} {} ({}) tier={} scopes=\"{}\" max_grant_days={} cadence={}d {state}",
+        "{} {} ({}) tier={} scopes=\"{}\" max_grant_days={} cadence={}d zone={} {state}",
         p.id,
         p.slug.as_str(),
         p.name.as_str(),
         a.tier.as_str(),
         a.scopes,
         a.max_grant_days,
-        a.report_cadence_days
+        a.report_cadence_days,
+        a.time_zone.name()
     );
 }
 
@@ -146,6 +150,7 @@ pub async fn run(app: Arc<App<DefaultStore>>, cmd: AdminCommand) -> anyhow::Resu
                 scopes: Scopes::parse(&a.scopes)?,
                 max_grant_days: a.max_grant_days,
                 report_cadence_days: a.report_cadence_days,
+                time_zone: ReportZone::parse(&a.time_zone)?,
                 effective_from: app.now(),
                 effective_until: None,
                 suspended_at: None,

@@ -8,8 +8,8 @@ use clearline_core::oauth::{AuthorizeParams, ClientAuth};
 use clearline_core::partners::{AppRegistration, Operator};
 use clearline_core::{App, Principal};
 use clearline_domain::{
-    Agreement, Card, ClientKind, ContentType, ConversationId, DAY_MS, DisplayName, GroupTitle, Handle, MessageContent,
-    OrgName, PartnerSlug, Password, RedirectUri, Scopes, Tier, Timestamp, UserId, day_of,
+    Agreement, Card, ClientKind, ContentType, ConversationId, DisplayName, GroupTitle, Handle, MessageContent, OrgName,
+    PartnerSlug, Password, RedirectUri, ReportZone, Scopes, Tier, UserId,
 };
 use clearline_store::Store;
 
@@ -178,12 +178,15 @@ async fn connect<S: Store>(
 pub async fn seed_streamflix<S: Store>(app: &App<S>, people: &[(String, UserId)]) -> anyhow::Result<Streamflix> {
     let op = Operator::local();
     let scopes = Scopes::parse("inbox:send inbox:read inbox:read_all inbox:delete friends:read friends:read_all")?;
+    // Streamflix counts its days in California, so its report days are Pacific days.
+    let time_zone = ReportZone::parse("America/Los_Angeles")?;
     let agreement = Agreement {
         tier: Tier::Extended,
         scopes,
         max_grant_days: 90,
         report_cadence_days: 14,
-        effective_from: Timestamp::from_millis((day_of(app.now(), 0) - HISTORY_DAYS) * DAY_MS),
+        effective_from: time_zone.start_of_day(time_zone.day_of(app.now()) - HISTORY_DAYS),
+        time_zone,
         effective_until: None,
         suspended_at: None,
     };
@@ -241,7 +244,7 @@ async fn seed_report_history<S: Store>(app: &App<S>, partner: &clearline_domain:
     use clearline_domain::report::RawValue;
     use clearline_domain::{Dimension, Dimensions, RecipientKind, format_day};
     let op = Operator::local();
-    let today = day_of(app.now(), 0);
+    let today = partner.agreement.time_zone.day_of(app.now());
     let first = today - HISTORY_DAYS;
     let mut rng = Lcg(7);
     let mut rows = Vec::new();

@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use clearline_api_types::ReportResponse;
 use clearline_core::App;
 use clearline_core::partners::Operator;
 use clearline_domain::{PartnerSlug, parse_day};
-use clearline_server::routes::recommendations::{report_rows, to_csv};
+use clearline_server::routes::recommendations::{report_response, report_rows, to_csv};
 use clearline_store::DefaultStore;
 
 /// The report's output format.
@@ -50,8 +49,7 @@ pub async fn run(app: Arc<App<DefaultStore>>, a: ReportArgs) -> anyhow::Result<(
     match a.format {
         Format::Csv => print!("{}", to_csv(&rows)),
         Format::Json => {
-            let doc =
-                ReportResponse { partner: partner.slug.as_str().to_owned(), from: a.from, to: a.to, min_count, rows };
+            let doc = report_response(&partner, a.from, a.to, min_count, rows);
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
     }

@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clearline_domain::{
     AccessAction, AppScopedId, Card, ContentType, Dimensions, MAX_EXTERNAL_RECIPIENTS, MAX_RECIPIENTS, MessageContent,
-    PartnerId, RecipientKind, Scope, Title, ValidationError, day_of,
+    PartnerId, RecipientKind, Scope, Title, ValidationError,
 };
 use clearline_store::{AppSend, CountRow, NewRecommendation, Store};
 use sha2::{Digest, Sha256};
@@ -122,7 +122,7 @@ impl<S: Store> App<S> {
             dimensions: req.dimensions,
             links,
             links_expire_at: now.plus_days(LINK_TTL_DAYS),
-            day: day_of(now, 0),
+            day: call.partner.agreement.time_zone.day_of(now),
             max_daily_contributions: self.settings.reports.max_daily_contributions,
         };
         let mut event = self.event(Some(&call), AccessAction::Send, names);
@@ -134,7 +134,7 @@ impl<S: Store> App<S> {
         Ok(Recommended { messages: self.redact(&call, true, messages).await?, external_links })
     }
 
-    /// Follows a tracked link: where it leads, counting the click (once per link per UTC day)
+    /// Follows a tracked link: where it leads, counting the click (once per link per report day)
     /// unless `count` is false (HEAD requests, link-preview fetchers). `None`: unknown or expired.
     pub async fn follow_link(&self, code: &str, count: bool) -> Result<Option<String>, CoreError> {
         if code.len() != 43 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
@@ -144,7 +144,7 @@ impl<S: Store> App<S> {
         let now = self.clock.now();
         Ok(self
             .store
-            .follow_link(hash, now, day_of(now, 0), count, self.settings.reports.max_daily_contributions)
+            .follow_link(hash, now, count, self.settings.reports.max_daily_contributions)
             .await?
             .map(|f| f.url))
     }

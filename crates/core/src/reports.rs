@@ -10,7 +10,7 @@ use clearline_domain::report::{
     Cadence, CellKey, Obligation, Period, ReconciledCell, ReportDraft, days_overdue, obligations, reconcile,
     validate_submission,
 };
-use clearline_domain::{ClientKind, Partner, PartnerId, Tier, day_of};
+use clearline_domain::{ClientKind, Partner, PartnerId, Tier};
 use clearline_store::{Cells, CountRow, Store, SubmitRefusal, SubmittedReport};
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,7 @@ pub struct Reconciliation {
 
 fn cadence(partner: &Partner, settings: &ReportSettings) -> Cadence {
     Cadence {
-        first_day: day_of(partner.agreement.effective_from, 0),
+        first_day: partner.agreement.time_zone.day_of(partner.agreement.effective_from),
         cadence_days: i64::from(partner.agreement.report_cadence_days),
         due_after_days: i64::from(settings.due_after_days),
     }
@@ -146,7 +146,8 @@ impl<S: Store> App<S> {
         let submission = validate_submission(&draft, &c).map_err(CoreError::ReportInvalid)?;
         let now = self.clock.now();
         let due = c.due_day(submission.period);
-        match self.store.submit_report(partner.id, submission, now, day_of(now, 0), due).await? {
+        let today = partner.agreement.time_zone.day_of(now);
+        match self.store.submit_report(partner.id, submission, now, today, due).await? {
             Ok(report) => Ok(report),
             Err(SubmitRefusal::PeriodClosed) => {
                 Err(CoreError::Conflict { reason: "this period's report is past due and already handed in" })
@@ -168,13 +169,14 @@ impl<S: Store> App<S> {
     /// handed in, and whether overdue reports suspend its extended scopes (one store read).
     pub async fn report_status(&self, partner: &Partner) -> Result<ReportStatus, CoreError> {
         let versions = self.store.submitted_reports(partner.id).await?;
+        let zone = &partner.agreement.time_zone;
         let mut submitted: BTreeMap<i64, (i64, u32)> = BTreeMap::new();
         for r in &versions {
             let e = submitted.entry(r.period.start).or_insert((i64::MAX, 0));
-            e.0 = e.0.min(day_of(r.submitted_at, 0));
+            e.0 = e.0.min(zone.day_of(r.submitted_at));
             e.1 = e.1.max(r.version);
         }
-        let today = day_of(self.clock.now(), 0);
+        let today = zone.day_of(self.clock.now());
         let settings = &self.settings.reports;
         let obligations = obligations(&cadence(partner, settings), today, &submitted, MAX_OBLIGATIONS);
         let extended_suspended = settings.suspend_extended_after_days.is_some_and(|limit| {

@@ -105,4 +105,7 @@ pub enum ValidationError {
     /// A date was not a real `YYYY-MM-DD` date.
     #[error("dates are YYYY-MM-DD")]
     Date,
+    /// A time zone was not an IANA zone name.
+    #[error("time_zone must be an IANA time zone name, such as UTC or Europe/Amsterdam")]
+    TimeZone,
 }

@@ -13,6 +13,7 @@
 //! - [`grant`]: grants (consent), app-scoped person ids, read policies.
 //! - [`access`]: access events, the record of every partner call.
 //! - [`recommendation`]: recommendations, report dimensions, recipient kinds, report days.
+//! - [`zone`]: [`ReportZone`], the IANA time zone an agreement counts report days in.
 //! - [`page`]: cursor paging requests shared by every listing.
 //! - [`error`]: [`ValidationError`], why an input was refused.
 
@@ -30,6 +31,7 @@ pub mod report;
 pub mod social;
 pub mod time;
 pub mod user;
+pub mod zone;
 
 pub use access::{AccessAction, AccessEvent, AccessOutcome, DenyReason, MAX_EVENT_RESOURCES, NewAccessEvent};
 pub use conversation::{Conversation, ConversationKind, GroupTitle, MAX_GROUP_MEMBERS, Member};
@@ -45,9 +47,7 @@ pub use partner::{
     Agreement, ClientKind, MAX_GRANT_DAYS, MAX_REDIRECT_URIS, OrgName, Partner, PartnerApp, PartnerSlug, RedirectUri,
     Scope, Scopes, Tier, WebhookUrl,
 };
-pub use recommendation::{
-    Dimension, Dimensions, MAX_EXTERNAL_RECIPIENTS, RecipientKind, Title, day_of, format_day, parse_day,
-};
+pub use recommendation::{Dimension, Dimensions, MAX_EXTERNAL_RECIPIENTS, RecipientKind, Title, format_day, parse_day};
 
 /// The most friends one partner send may address.
 pub const MAX_RECIPIENTS: usize = 50;
@@ -55,3 +55,4 @@ pub use page::{Cursor, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageRequest};
 pub use social::{FriendRequest, Relationship};
 pub use time::{DAY_MS, Timestamp};
 pub use user::{DisplayName, Handle, HandlePrefix, Password, User};
+pub use zone::ReportZone;

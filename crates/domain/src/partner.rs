@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::{AppId, PartnerId, Timestamp, ValidationError};
+use crate::{AppId, PartnerId, ReportZone, Timestamp, ValidationError};
 
 /// A partner's tier: which scopes its agreement may include at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -227,6 +227,8 @@ pub struct Agreement {
     pub max_grant_days: u32,
     /// How often the partner reports, in days.
     pub report_cadence_days: u32,
+    /// The time zone whose civil days the reports count.
+    pub time_zone: ReportZone,
     /// From when the agreement holds.
     pub effective_from: Timestamp,
     /// Until when, if it ends.
@@ -401,6 +403,7 @@ mod tests {
             scopes: Scopes::parse("inbox:send inbox:read_all").unwrap(),
             max_grant_days: 90,
             report_cadence_days: 14,
+            time_zone: ReportZone::utc(),
             effective_from: Timestamp::from_millis(0),
             effective_until: None,
             suspended_at: None,
@@ -419,6 +422,7 @@ mod tests {
             scopes: Scopes::empty(),
             max_grant_days: 90,
             report_cadence_days: 14,
+            time_zone: ReportZone::utc(),
             effective_from: Timestamp::from_millis(100),
             effective_until: Some(Timestamp::from_millis(200)),
             suspended_at: None,

@@ -84,11 +84,6 @@ impl Title {
 /// The most external recipients one recommendation may ask links for.
 pub const MAX_EXTERNAL_RECIPIENTS: u32 = 100;
 
-/// The day (since the Unix epoch) a moment falls on, in a zone `offset_minutes` east of UTC.
-pub fn day_of(at: crate::Timestamp, offset_minutes: i32) -> i64 {
-    (at.millis() + i64::from(offset_minutes) * 60_000).div_euclid(crate::DAY_MS)
-}
-
 /// The civil date (proleptic Gregorian) of a day since 1970-01-01, as `YYYY-MM-DD`.
 pub fn format_day(day: i64) -> String {
     // H. Hinnant's civil_from_days.
@@ -132,7 +127,6 @@ pub fn parse_day(text: &str) -> Result<i64, ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Timestamp;
 
     #[test]
     fn dimensions_are_short_tokens() {
@@ -152,13 +146,5 @@ mod tests {
         for bad in ["2026-02-30", "2025-02-29", "2026-13-01", "26-11-01", "2026/11/01", ""] {
             assert!(parse_day(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn days_follow_the_offset() {
-        let late = Timestamp::from_millis(86_400_000 - 1); // 1970-01-01 23:59:59.999 UTC
-        assert_eq!(day_of(late, 0), 0);
-        assert_eq!(day_of(late, 60), 1, "already the 2nd an hour east");
-        assert_eq!(day_of(Timestamp::from_millis(0), -60), -1);
     }
 }

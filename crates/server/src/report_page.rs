@@ -73,8 +73,9 @@ fn by(
     out.into_iter().collect()
 }
 
-/// The page: title, charts, and the table of cells (withheld counts shown as "<min").
-pub fn render(partner: &str, period: Period, min_count: u64, rows: &[ReportRow]) -> Markup {
+/// The page: title, charts, and the table of cells (withheld counts shown as "<min"); the days
+/// are days in `time_zone`, the agreement's.
+pub fn render(partner: &str, time_zone: &str, period: Period, min_count: u64, rows: &[ReportRow]) -> Markup {
     let (start, end) = (period.start, period.end);
     let (from, to) = (format_day(start), format_day(end));
     let totals = {
@@ -105,7 +106,7 @@ pub fn render(partner: &str, period: Period, min_count: u64, rows: &[ReportRow])
             }
             body {
                 h1 { "Recommendations report: " (partner) }
-                p { (from) " to " (to) " (UTC days). Counts from 1 to " (min_count.saturating_sub(1)) " are withheld and drawn as 0. No per-person data." }
+                p { (from) " to " (to) " (days in " (time_zone) "). Counts from 1 to " (min_count.saturating_sub(1)) " are withheld and drawn as 0. No per-person data." }
                 @for svg in &charts {
                     figure { (PreEscaped(svg)) }
                 }
@@ -151,9 +152,10 @@ mod tests {
     fn the_page_holds_one_svg_chart_per_view_and_escapes_text() {
         let rows = [row("2026-11-01", "tv<script>", Some(12)), row("2026-11-02", "web", None)];
         let period = Period { start: parse_day("2026-11-01").unwrap(), end: parse_day("2026-11-14").unwrap() };
-        let page = render("flix", period, 10, &rows).into_string();
+        let page = render("flix", "Europe/Amsterdam", period, 10, &rows).into_string();
         assert_eq!(page.matches("<svg").count(), 5, "{page}");
         assert!(page.contains("Sends per day by interface") && page.contains("&lt;10"));
+        assert!(page.contains("(days in Europe/Amsterdam)"));
         assert!(!page.contains("tv<script>"), "dimension values are escaped");
     }
 }

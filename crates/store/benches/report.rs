@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use clearline_domain::{
-    Agreement, Dimension, Dimensions, OrgName, PartnerSlug, RecipientKind, Scopes, Tier, Timestamp,
+    Agreement, Dimension, Dimensions, OrgName, PartnerSlug, RecipientKind, ReportZone, Scopes, Tier, Timestamp,
 };
 use clearline_store::{CountRow, NewPartner, PartnerStore, ReportStore, SqliteOptions, SqliteStore};
 
@@ -23,6 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         scopes: Scopes::parse("inbox:send")?,
         max_grant_days: 90,
         report_cadence_days: 14,
+        time_zone: ReportZone::utc(),
         effective_from: Timestamp::from_millis(0),
         effective_until: None,
         suspended_at: None,

@@ -492,14 +492,13 @@ pub trait ReportStore: Send + Sync {
         event: NewAccessEvent,
         check: impl FnOnce(&AppSendContext) -> Result<(), DenyReason> + Send + 'static,
     ) -> impl Future<Output = StoreResult<(AccessEventId, AppSendOutcome)>> + Send;
-    /// Follows a tracked link at `now` (report day `day`); with `count`, records the click once
-    /// per link per day (counted unless its recipient is over `cap` for the day). `None` for
-    /// unknown or expired links.
+    /// Follows a tracked link at `now`; with `count`, records the click once per link per report
+    /// day (the day of `now` in the partner's agreed time zone; counted unless its recipient is
+    /// over `cap` for the day). `None` for unknown or expired links.
     fn follow_link(
         &self,
         code_hash: [u8; 32],
         now: Timestamp,
-        day: i64,
         count: bool,
         cap: u32,
     ) -> impl Future<Output = StoreResult<Option<Followed>>> + Send;

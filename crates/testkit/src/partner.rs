@@ -48,6 +48,7 @@ impl TestServer {
                     scopes: scopes.to_owned(),
                     max_grant_days: 90,
                     report_cadence_days: 14,
+                    time_zone: "UTC".into(),
                     effective_from: 0,
                     effective_until: None,
                     suspended_at: None,

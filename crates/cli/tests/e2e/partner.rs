@@ -188,6 +188,7 @@ async fn authorization_matrix_denies_and_records_every_refusal() {
         scopes: ALL_STANDARD.into(),
         max_grant_days: 90,
         report_cadence_days: 14,
+        time_zone: "UTC".into(),
         effective_from: 0,
         effective_until: None,
         suspended_at: None,

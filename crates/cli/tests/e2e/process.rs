@@ -184,8 +184,15 @@ async fn admin_commands_create_operators_partners_and_apps() {
             .await;
     assert!(!refused.status.success(), "a standard agreement cannot hold extended scopes");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("extended tier"));
-    let out = admin(dir.path(), &["partner", "create", "--slug", "flix", "--name", "Flix"]).await;
+    let bad_zone = ["partner", "create", "--slug", "flix", "--name", "Flix", "--time-zone", "Europe/Atlantis"];
+    let refused = admin(dir.path(), &bad_zone).await;
+    assert!(!refused.status.success(), "not an IANA zone");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("time_zone"));
+    let out =
+        admin(dir.path(), &["partner", "create", "--slug", "flix", "--name", "Flix", "--time-zone", "Europe/Lisbon"])
+            .await;
     assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("zone=Europe/Lisbon"), "{out:?}");
     let out = admin(
         dir.path(),
         &["app", "register", "--partner", "flix", "--name", "Flix TV", "--redirect-uri", "https://flix.example/cb"],

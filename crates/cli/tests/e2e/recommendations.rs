@@ -237,3 +237,53 @@ async fn bad_recommendations_and_report_queries_are_refused_and_write_nothing() 
             .unwrap();
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn report_days_are_days_in_the_agreements_time_zone() {
+    let w = world().await;
+    let mut agreement = clearline_api_types::AgreementBody {
+        tier: "standard".into(),
+        scopes: "inbox:send inbox:read friends:read".into(),
+        max_grant_days: 90,
+        report_cadence_days: 14,
+        time_zone: "Asia/Tokyo".into(),
+        // 2023-10-31T20:00Z: already November 1 in Tokyo (UTC+9).
+        effective_from: 1_698_782_400_000,
+        effective_until: None,
+        suspended_at: None,
+    };
+    let set = w.op.client.set_agreement(&w.partner_id, &agreement).await.unwrap();
+    assert_eq!(set.agreement.time_zone, "Asia/Tokyo");
+    // A zone that is not an IANA name is refused, and the agreement stays as it was.
+    for bad in ["Mars/Olympus_Mons", "", "+05:00"] {
+        agreement.time_zone = bad.into();
+        let res = w.op.client.set_agreement(&w.partner_id, &agreement).await;
+        assert_problem(res, 422, ErrorCode::ValidationFailed);
+    }
+
+    // 2023-11-14T22:13Z is 07:13 on the 15th in Tokyo.
+    let done = w.alice_app.partner_recommend(&recommendation(vec![w.friend_ids[0].clone()], 0)).await.unwrap();
+    let link = done.items[0].card.as_ref().unwrap().url.clone();
+    assert_eq!(follow(&link, reqwest::Method::GET, BROWSER).await.status(), 302);
+    // 00:13Z is a new UTC day but still the 15th in Tokyo: not a second click.
+    w.clock.advance(2 * 3_600_000);
+    assert_eq!(follow(&link, reqwest::Method::GET, BROWSER).await.status(), 302);
+    // 15:13Z is the same UTC day, but 00:13 on the 16th in Tokyo: a new report day, counted.
+    w.clock.advance(15 * 3_600_000);
+    assert_eq!(follow(&link, reqwest::Method::GET, BROWSER).await.status(), 302);
+
+    let report = w.op.client.partner_report(&w.partner_id, &all("2023-11-14", "2023-11-16", Some(0))).await.unwrap();
+    assert_eq!(report.time_zone, "Asia/Tokyo");
+    assert_eq!(
+        report.rows,
+        vec![row("2023-11-15", "platform", Some(1), Some(1)), row("2023-11-16", "platform", Some(0), Some(1))]
+    );
+    // Periods start on the local day of the effective date: November 1, not October 31.
+    let obligations = w.op.client.report_obligations(&w.partner_id).await.unwrap();
+    assert_eq!(obligations.time_zone, "Asia/Tokyo");
+    let first = obligations.items.last().unwrap();
+    assert_eq!(
+        (first.from.as_str(), first.to.as_str(), first.due.as_str()),
+        ("2023-11-01", "2023-11-14", "2023-11-17")
+    );
+}

@@ -44,6 +44,7 @@ async fn world(tier: &str, scopes: &str, change: impl FnOnce(&mut Config)) -> Wo
         scopes: scopes.into(),
         max_grant_days: 90,
         report_cadence_days: 14,
+        time_zone: "UTC".into(),
         effective_from: EFFECTIVE_MS,
         effective_until: None,
         suspended_at: None,

@@ -12,8 +12,8 @@ use clearline_api_types::{
 use clearline_core::ClientSecret;
 use clearline_core::partners::AppRegistration;
 use clearline_domain::{
-    Agreement, AppId, ClientKind, OrgName, Partner, PartnerApp, PartnerId, PartnerSlug, RedirectUri, Scopes, Tier,
-    Timestamp, ValidationError, WebhookUrl,
+    Agreement, AppId, ClientKind, OrgName, Partner, PartnerApp, PartnerId, PartnerSlug, RedirectUri, ReportZone,
+    Scopes, Tier, Timestamp, ValidationError, WebhookUrl,
 };
 
 use crate::error::ApiError;
@@ -27,6 +27,7 @@ pub fn agreement(b: &AgreementBody) -> Result<Agreement, ValidationError> {
         scopes: Scopes::parse(&b.scopes)?,
         max_grant_days: b.max_grant_days,
         report_cadence_days: b.report_cadence_days,
+        time_zone: ReportZone::parse(&b.time_zone)?,
         effective_from: Timestamp::from_millis(b.effective_from),
         effective_until: b.effective_until.map(Timestamp::from_millis),
         suspended_at: None,
@@ -44,6 +45,7 @@ fn partner_response(p: &Partner) -> PartnerResponse {
             scopes: a.scopes.to_string(),
             max_grant_days: a.max_grant_days,
             report_cadence_days: a.report_cadence_days,
+            time_zone: a.time_zone.name().to_owned(),
             effective_from: a.effective_from.millis(),
             effective_until: a.effective_until.map(Timestamp::millis),
             suspended_at: a.suspended_at.map(Timestamp::millis),

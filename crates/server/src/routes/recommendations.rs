@@ -10,7 +10,7 @@ use clearline_api_types::{
 };
 use clearline_core::recommendations::{RecommendRequest, ReportCell};
 use clearline_domain::report::Period;
-use clearline_domain::{AppScopedId, Dimension, Dimensions, PartnerId, Title, format_day, parse_day};
+use clearline_domain::{AppScopedId, Dimension, Dimensions, Partner, PartnerId, Title, format_day, parse_day};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth, PartnerBearer, path_id};
@@ -114,6 +114,24 @@ pub fn report_rows(cells: Vec<ReportCell>) -> Vec<ReportRow> {
         .collect()
 }
 
+/// The operator's report of a partner's days `from` to `to` (as asked), in its wire form.
+pub fn report_response(
+    partner: &Partner,
+    from: String,
+    to: String,
+    min_count: u64,
+    rows: Vec<ReportRow>,
+) -> ReportResponse {
+    ReportResponse {
+        partner: partner.slug.as_str().to_owned(),
+        time_zone: partner.agreement.time_zone.name().to_owned(),
+        from,
+        to,
+        min_count,
+        rows,
+    }
+}
+
 /// The report as CSV: a header line, then one line per cell; withheld counts are empty.
 /// Every field is a date, a dimension token or a number, so nothing needs quoting.
 pub fn to_csv(rows: &[ReportRow]) -> String {
@@ -169,12 +187,10 @@ pub async fn report(
         }
         Format::Html => {
             let period = Period { start: from, end: to };
-            Html(crate::report_page::render(partner.slug.as_str(), period, min_count, &rows).into_string())
+            let zone = partner.agreement.time_zone.name();
+            Html(crate::report_page::render(partner.slug.as_str(), zone, period, min_count, &rows).into_string())
                 .into_response()
         }
-        Format::Json => {
-            Json(ReportResponse { partner: partner.slug.as_str().to_owned(), from: q.from, to: q.to, min_count, rows })
-                .into_response()
-        }
+        Format::Json => Json(report_response(&partner, q.from, q.to, min_count, rows)).into_response(),
     })
 }

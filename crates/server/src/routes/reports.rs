@@ -142,6 +142,7 @@ async fn obligations_of(s: &AppState, partner: &Partner) -> Result<ObligationsRe
         .collect();
     Ok(ObligationsResponse {
         partner: partner.slug.as_str().to_owned(),
+        time_zone: partner.agreement.time_zone.name().to_owned(),
         extended_suspended: status.extended_suspended,
         items,
     })
@@ -192,11 +193,13 @@ pub async fn platform(
     let min_count = s.app.report_settings().min_count;
     let rows = report_rows(r.cells);
     if html {
-        let page = crate::report_page::render(partner.slug.as_str(), period, min_count, &rows);
+        let zone = partner.agreement.time_zone.name();
+        let page = crate::report_page::render(partner.slug.as_str(), zone, period, min_count, &rows);
         return Ok(axum::response::Html(page.into_string()).into_response());
     }
     Ok(Json(PlatformReportResponse {
         partner: partner.slug.as_str().to_owned(),
+        time_zone: partner.agreement.time_zone.name().to_owned(),
         from: q.from,
         to: q.to,
         min_count,

@@ -70,6 +70,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_core", include_str!("../../migrations/sqlite/0001_core.sql")),
     ("0002_partners", include_str!("../../migrations/sqlite/0002_partners.sql")),
     ("0003_recommendations", include_str!("../../migrations/sqlite/0003_recommendations.sql")),
+    ("0004_report_zone", include_str!("../../migrations/sqlite/0004_report_zone.sql")),
 ];
 
 impl SqliteStore {

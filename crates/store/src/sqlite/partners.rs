@@ -1,8 +1,8 @@
 //! [`PartnerStore`] on SQLite: operators, partners with their agreement, and apps.
 
 use clearline_domain::{
-    Agreement, AppId, ClientKind, OrgName, Partner, PartnerApp, PartnerId, PartnerSlug, RedirectUri, Scopes, Tier,
-    Timestamp, UserId, WebhookUrl,
+    Agreement, AppId, ClientKind, OrgName, Partner, PartnerApp, PartnerId, PartnerSlug, RedirectUri, ReportZone,
+    Scopes, Tier, Timestamp, UserId, WebhookUrl,
 };
 use rusqlite::{Connection, OptionalExtension, Row};
 
@@ -14,7 +14,7 @@ use crate::traits::StoreResult;
 
 /// The columns [`partner`] reads, for a `partners` table aliased `p`.
 pub(super) const PARTNER_COLS: &str = "p.id, p.slug, p.name, p.created_at, p.tier, p.scopes, p.max_grant_days, \
-     p.report_cadence_days, p.effective_from, p.effective_until, p.suspended_at";
+     p.report_cadence_days, p.effective_from, p.effective_until, p.suspended_at, p.time_zone";
 
 /// The columns [`app`] reads, for an `apps` table aliased `a`.
 pub(super) const APP_COLS: &str =
@@ -37,6 +37,7 @@ pub(super) fn partner(r: &Row<'_>, i: usize) -> rusqlite::Result<Partner> {
             effective_from: Timestamp::from_millis(r.get(i + 8)?),
             effective_until: r.get::<_, Option<i64>>(i + 9)?.map(Timestamp::from_millis),
             suspended_at: r.get::<_, Option<i64>>(i + 10)?.map(Timestamp::from_millis),
+            time_zone: ReportZone::parse(&text(11)?).map_err(|_| corrupt("time zone"))?,
         },
     })
 }
@@ -90,7 +91,10 @@ pub(super) fn load_app(c: &Connection, id: AppId) -> Result<Option<AppRecord>, S
     Ok(c.prep(&sql)?.query_row([id.raw()], |r| app_record(r, 0)).optional()?)
 }
 
-fn agreement_params(a: &Agreement) -> (String, String, i64, i64, i64, Option<i64>, Option<i64>) {
+/// The columns an agreement is written to, in the order of [`agreement_params`].
+type AgreementParams = (String, String, i64, i64, i64, Option<i64>, Option<i64>, String);
+
+fn agreement_params(a: &Agreement) -> AgreementParams {
     (
         a.tier.as_str().to_owned(),
         a.scopes.to_string(),
@@ -99,6 +103,7 @@ fn agreement_params(a: &Agreement) -> (String, String, i64, i64, i64, Option<i64
         a.effective_from.millis(),
         a.effective_until.map(Timestamp::millis),
         a.suspended_at.map(Timestamp::millis),
+        a.time_zone.name().to_owned(),
     )
 }
 
@@ -132,11 +137,11 @@ impl PartnerStore for SqliteStore {
                 let id: i64 = c
                     .prep(
                         "INSERT INTO partners (slug, name, created_at, tier, scopes, max_grant_days, report_cadence_days,
-                                               effective_from, effective_until, suspended_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                                               effective_from, effective_until, suspended_at, time_zone)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                     )?
                     .query_row(
-                        rusqlite::params![new.slug.as_str(), new.name.as_str(), new.created_at.millis(), a.0, a.1, a.2, a.3, a.4, a.5, a.6],
+                        rusqlite::params![new.slug.as_str(), new.name.as_str(), new.created_at.millis(), a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7],
                         |r| r.get(0),
                     )
                     .map_err(conflict_as("partner"))?;
@@ -176,10 +181,10 @@ impl PartnerStore for SqliteStore {
                 let n = c
                     .prep(
                         "UPDATE partners SET tier = $1, scopes = $2, max_grant_days = $3, report_cadence_days = $4,
-                           effective_from = $5, effective_until = $6, suspended_at = $7
-                         WHERE id = $8",
+                           effective_from = $5, effective_until = $6, suspended_at = $7, time_zone = $8
+                         WHERE id = $9",
                     )?
-                    .execute(rusqlite::params![a.0, a.1, a.2, a.3, a.4, a.5, a.6, id.raw()])?;
+                    .execute(rusqlite::params![a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7, id.raw()])?;
                 if n == 0 {
                     return Err(StoreError::NotFound { what: "partner" });
                 }

@@ -3,7 +3,8 @@
 
 use clearline_domain::report::{CellKey, Period, Submission};
 use clearline_domain::{
-    AccessEventId, DenyReason, Dimension, Dimensions, NewAccessEvent, PartnerId, RecipientKind, Timestamp, UserId,
+    AccessEventId, DenyReason, Dimension, Dimensions, NewAccessEvent, PartnerId, RecipientKind, ReportZone, Timestamp,
+    UserId,
 };
 use rusqlite::{Connection, OptionalExtension};
 
@@ -106,25 +107,26 @@ struct Link {
     kind: RecipientKind,
     partner: PartnerId,
     recipient: Option<UserId>,
+    /// The report day of the click, in the partner's agreed time zone.
+    day: i64,
+    /// Whether the link's click was already counted on that day.
+    clicked_today: bool,
 }
 
-/// The unexpired link with this code hash, and whether it was clicked (counted) on `day`.
-fn find_link(
-    c: &Connection,
-    code_hash: [u8; 32],
-    now: Timestamp,
-    day: i64,
-) -> Result<Option<(Link, bool)>, StoreError> {
+/// The unexpired link with this code hash, as followed at `now`.
+fn find_link(c: &Connection, code_hash: [u8; 32], now: Timestamp) -> Result<Option<Link>, StoreError> {
     Ok(c.prep(
-        "WITH q (hash, now, day) AS (VALUES ($1, $2, $3))
-         SELECT r.title_url, r.interface, r.initiation_surface, r.variant, l.recipient_kind, a.partner_id,
-                l.recipient_id, EXISTS (SELECT 1 FROM link_clicks k WHERE k.code_hash = l.code_hash AND k.day = q.day)
-         FROM q JOIN tracked_links l ON l.code_hash = q.hash AND l.expires_at > q.now
-           JOIN recommendations r ON r.id = l.recommendation_id
-           JOIN apps a ON a.id = r.app_id",
+        "SELECT r.title_url, r.interface, r.initiation_surface, r.variant, l.recipient_kind, a.partner_id,
+                l.recipient_id, p.time_zone,
+                (SELECT MAX(k.day) FROM link_clicks k WHERE k.code_hash = l.code_hash)
+         FROM tracked_links l JOIN recommendations r ON r.id = l.recommendation_id
+           JOIN apps a ON a.id = r.app_id JOIN partners p ON p.id = a.partner_id
+         WHERE l.code_hash = $1 AND l.expires_at > $2",
     )?
-    .query_row(rusqlite::params![code_hash.as_slice(), now.millis(), day], |r| {
-        let link = Link {
+    .query_row(rusqlite::params![code_hash.as_slice(), now.millis()], |r| {
+        let zone = ReportZone::parse(&r.get::<_, String>(7)?).map_err(|_| corrupt("time zone"))?;
+        let day = zone.day_of(now);
+        Ok(Link {
             url: r.get(0)?,
             dimensions: Dimensions {
                 interface: dimension(r.get(1)?)?,
@@ -134,8 +136,10 @@ fn find_link(
             kind: RecipientKind::from_name(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("kind"))?,
             partner: PartnerId::from_raw(r.get(5)?),
             recipient: r.get::<_, Option<i64>>(6)?.map(UserId::from_raw),
-        };
-        Ok((link, r.get(7)?))
+            day,
+            // Days only move forward; a later one (the zone moved east) counts as today.
+            clicked_today: r.get::<_, Option<i64>>(8)?.is_some_and(|last| last >= day),
+        })
     })
     .optional()?)
 }
@@ -203,23 +207,23 @@ impl ReportStore for SqliteStore {
         &self,
         code_hash: [u8; 32],
         now: Timestamp,
-        day: i64,
         count: bool,
         cap: u32,
     ) -> StoreResult<Option<Followed>> {
         // Most follows change nothing (HEAD, previews, a link already clicked today): a reader
         // answers those, and only a click to count goes to the writer.
-        let seen = self.workers.read(move |c| find_link(c, code_hash, now, day)).await?;
+        let seen = self.workers.read(move |c| find_link(c, code_hash, now)).await?;
         match seen {
             None => return Ok(None),
-            Some((link, clicked_today)) if !count || clicked_today => {
+            Some(link) if !count || link.clicked_today => {
                 return Ok(Some(Followed { url: link.url, counted: false }));
             }
             Some(_) => {}
         }
         self.workers
             .write(move |c, _| {
-                let Some((link, _)) = find_link(c, code_hash, now, day)? else { return Ok(None) };
+                let Some(link) = find_link(c, code_hash, now)? else { return Ok(None) };
+                let day = link.day;
                 let counted = c
                     .prep("INSERT INTO link_clicks (code_hash, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")?
                     .execute(rusqlite::params![code_hash.as_slice(), day])?
