@@ -27,7 +27,8 @@ impl EventStream {
             let value = format!("Bearer {t}").parse().map_err(|_| ClientError::WebSocket("bad token".into()))?;
             req.headers_mut().insert("authorization", value);
         }
-        let (socket, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| match e {
+        // Nagle off: an event or a pong should not wait for the server's delayed ACK.
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(req, None, true).await.map_err(|e| match e {
             tokio_tungstenite::tungstenite::Error::Http(res) => ClientError::Unexpected {
                 status: res.status().as_u16(),
                 body: String::from_utf8_lossy(res.body().as_deref().unwrap_or_default()).into_owned(),

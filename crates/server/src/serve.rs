@@ -138,6 +138,13 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<
     }
     let router = crate::routes::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
+    // Small writes (a WebSocket event, a short answer) go out at once: without TCP_NODELAY,
+    // Nagle's algorithm holds one back until the peer's delayed ACK, tens of milliseconds.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     let task = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {

@@ -83,8 +83,13 @@ impl SqliteStore {
             readers.push(connect(&options.path, true)?);
         }
         // The writer never checkpoints inside a commit; a thread of its own copies the WAL back
-        // into the database file in the background, on the other core.
-        writer.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 4194304;")?;
+        // into the database file in the background, on the other core, and starts it over once
+        // it is past WAL_RESTART_BYTES. The file is kept (up to 4 times that) when it starts
+        // over: overwriting it is cheaper to sync than growing it again.
+        writer.execute_batch(&format!(
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {};",
+            4 * workers::WAL_RESTART_BYTES
+        ))?;
         let checkpointer = connect(&options.path, false)?;
         let mut wal = options.path.clone().into_os_string();
         wal.push("-wal");
@@ -124,7 +129,6 @@ fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA secure_delete = ON;
-         PRAGMA busy_timeout = 10000;
          PRAGMA cache_size = -{cache_kib};
          PRAGMA temp_store = MEMORY;"
     ))?;
@@ -134,6 +138,7 @@ fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
         // of a pread and a copy.
         conn.execute_batch("PRAGMA query_only = ON; PRAGMA mmap_size = 1073741824;")?;
     }
+    conn.busy_handler(Some(workers::wait_briefly))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

@@ -134,3 +134,47 @@ async fn deleted_message_content_is_gone_from_the_file() {
         assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "secret found on disk");
     }
 }
+
+#[tokio::test]
+async fn a_checkpoint_round_starts_a_grown_wal_over_so_the_file_stops_growing() {
+    let (dir, store) = open();
+    let (a, b) = (user(&store, "alice").await, user(&store, "bob").await);
+    let conv = direct(&store, &a, &b).await;
+    let send = |n: usize| {
+        let body = format!("{n:06}{}", "x".repeat(60_000));
+        store.send_message(
+            NewMessage {
+                conversation_id: conv.id,
+                sender_id: a.id,
+                content: text(&body),
+                idempotency_key: None,
+                via: None,
+                card: None,
+                created_at: Timestamp::from_millis(3),
+            },
+            |_| Ok::<(), ()>(()),
+        )
+    };
+    let wal = dir.path().join("db.sqlite-wal");
+    let size = || std::fs::metadata(&wal).unwrap().len();
+    let (mut n, mut ids) = (0, Vec::new());
+    while size() <= workers::WAL_RESTART_BYTES {
+        for sent in futures_util::future::join_all((n..n + 32).map(send)).await {
+            ids.push(sent.unwrap().unwrap().value.id);
+        }
+        n += 32;
+    }
+    let grown = size();
+    let checkpointer = connect(&dir.path().join("db.sqlite"), false).unwrap();
+    workers::checkpoint_round(&checkpointer, &wal).unwrap();
+    // The next writes overwrite the WAL from its start: it keeps its size instead of growing.
+    for m in n..n + 64 {
+        ids.push(send(m).await.unwrap().unwrap().value.id);
+    }
+    assert_eq!(size(), grown, "the WAL grew after the round");
+    // Nothing was lost on the way.
+    for (i, id) in ids.into_iter().enumerate() {
+        let m = store.message(id).await.unwrap().expect("message kept");
+        assert!(m.content.unwrap().body().as_bytes().starts_with(format!("{i:06}").as_bytes()));
+    }
+}

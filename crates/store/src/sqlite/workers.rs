@@ -43,16 +43,36 @@ pub(super) struct Workers {
     _stop_checkpoints: flume::Sender<()>,
 }
 
-/// When the WAL file grows past this, the writer checkpoints and truncates it itself between
-/// two batches. The background checkpointer does most of the copying, but under constant
-/// writes it can never catch the WAL's end, so only the writer can bound the file.
-const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
+/// When the WAL file is past this after a background checkpoint, the checkpointer makes the
+/// next write start the WAL over from its beginning (a RESTART checkpoint). Under constant
+/// writes a passive checkpoint never catches the WAL's end, and readers keep using its frames,
+/// so without this the file would only grow.
+pub(super) const WAL_RESTART_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How long the writer waits for more writes to join a batch after the first arrives.
 const BATCH_WAIT: std::time::Duration = std::time::Duration::from_micros(500);
 
 /// How often the checkpointer copies the WAL back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// A busy handler that waits in short steps (up to about 10 s). SQLite's default one sleeps
+/// 1, 2, 5, 10, 15, 20… ms, so a writer blocked for 3 ms by a RESTART checkpoint would lose 8.
+pub(super) fn wait_briefly(attempt: i32) -> bool {
+    thread::sleep(std::time::Duration::from_micros(100));
+    attempt < 100_000
+}
+
+/// One round of the background checkpointer: copy what it can without blocking anyone, then,
+/// if the WAL has grown past [`WAL_RESTART_BYTES`], copy the few frames written meanwhile and
+/// wait (briefly blocking the writer) until readers have left the WAL, so the next write starts
+/// it over. The file keeps its size and is overwritten, never regrown.
+pub(super) fn checkpoint_round(checkpointer: &Connection, wal_path: &std::path::Path) -> rusqlite::Result<()> {
+    checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
+    if std::fs::metadata(wal_path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
+        checkpointer.execute_batch("PRAGMA wal_checkpoint(RESTART)")?;
+    }
+    Ok(())
+}
 
 /// Totals kept by the writer, for metrics.
 #[derive(Default)]
@@ -84,6 +104,7 @@ impl Workers {
     ) -> Result<Self, StoreError> {
         // With `durable`, answers wait for an fdatasync of the WAL done by a thread of its own,
         // so the writer runs the next batch while the disk flushes the last one.
+        let checkpoint_wal = wal_path.clone();
         let syncer = if durable {
             let (tx, rx) = flume::unbounded::<Vec<Completion>>();
             let path = wal_path.clone();
@@ -103,7 +124,7 @@ impl Workers {
         thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
-                write_loop(&writer, &wrx, max_batch, &counters, &wal_path, syncer.as_ref());
+                write_loop(&writer, &wrx, max_batch, &counters, syncer.as_ref());
                 flag.store(false, Ordering::SeqCst);
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
@@ -125,7 +146,7 @@ impl Workers {
             .spawn(move || {
                 // Runs until the store is dropped (the channel disconnects).
                 while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    if let Err(e) = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE)") {
+                    if let Err(e) = checkpoint_round(&checkpointer, &checkpoint_wal) {
                         tracing::warn!("store: background checkpoint failed: {e}");
                     }
                 }
@@ -227,7 +248,6 @@ fn write_loop(
     jobs: &flume::Receiver<WriteJob>,
     max_batch: usize,
     stats: &Counters,
-    wal_path: &std::path::Path,
     syncer: Option<&flume::Sender<Vec<Completion>>>,
 ) {
     let mut state = WriterState::default();
@@ -276,19 +296,9 @@ fn write_loop(
             _ => completions.into_iter().for_each(|done| done(committed)),
         }
         // After an erasure, copy everything back and empty the WAL so the old page images go.
-        // When the WAL is over its limit, copy back the little the background checkpointer has
-        // not; the next transaction then restarts the WAL and SQLite cuts the file to
-        // journal_size_limit.
-        let checkpoint = if state.erased {
-            Some("PRAGMA wal_checkpoint(TRUNCATE)")
-        } else if std::fs::metadata(wal_path).is_ok_and(|m| m.len() > WAL_LIMIT_BYTES) {
-            Some("PRAGMA wal_checkpoint(PASSIVE)")
-        } else {
-            None
-        };
-        if let (true, Some(sql)) = (committed, checkpoint) {
+        if committed && state.erased {
             state.erased = false;
-            if let Err(e) = conn.execute_batch(sql) {
+            if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
                 tracing::warn!("store: checkpoint failed: {e}");
             }
         }
