@@ -49,9 +49,6 @@ pub(super) struct Workers {
 /// so without this the file would only grow.
 pub(super) const WAL_RESTART_BYTES: u64 = 16 * 1024 * 1024;
 
-/// How long the writer waits for more writes to join a batch after the first arrives.
-const BATCH_WAIT: std::time::Duration = std::time::Duration::from_micros(500);
-
 /// How often the checkpointer copies the WAL back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 
@@ -80,6 +77,8 @@ pub(super) struct Counters {
     writes: AtomicU64,
     batches: AtomicU64,
     commit_micros: AtomicU64,
+    syncs: AtomicU64,
+    sync_micros: AtomicU64,
 }
 
 /// What the writer has done since the store opened.
@@ -89,8 +88,12 @@ pub struct WriteStats {
     pub writes: u64,
     /// Transactions (each holding one or more writes).
     pub batches: u64,
-    /// Time spent in COMMIT (including fsync), in microseconds.
+    /// Time spent in COMMIT (writing the WAL, not syncing it), in microseconds.
     pub commit_micros: u64,
+    /// fdatasyncs of the WAL (each makes every batch committed before it durable).
+    pub syncs: u64,
+    /// Time spent in them, in microseconds.
+    pub sync_micros: u64,
 }
 
 impl Workers {
@@ -105,12 +108,14 @@ impl Workers {
         // With `durable`, answers wait for an fdatasync of the WAL done by a thread of its own,
         // so the writer runs the next batch while the disk flushes the last one.
         let checkpoint_wal = wal_path.clone();
+        let stats = Arc::new(Counters::default());
         let syncer = if durable {
             let (tx, rx) = flume::unbounded::<Vec<Completion>>();
             let path = wal_path.clone();
+            let counters = stats.clone();
             thread::Builder::new()
                 .name("store-syncer".into())
-                .spawn(move || sync_loop(&path, &rx))
+                .spawn(move || sync_loop(&path, &rx, &counters))
                 .map_err(|e| StoreError::Open(e.to_string()))?;
             Some(tx)
         } else {
@@ -119,7 +124,6 @@ impl Workers {
         let alive = Arc::new(AtomicBool::new(true));
         let (wtx, wrx) = flume::unbounded::<WriteJob>();
         let flag = alive.clone();
-        let stats = Arc::new(Counters::default());
         let counters = stats.clone();
         thread::Builder::new()
             .name("store-writer".into())
@@ -160,6 +164,8 @@ impl Workers {
             writes: self.stats.writes.load(Ordering::Relaxed),
             batches: self.stats.batches.load(Ordering::Relaxed),
             commit_micros: self.stats.commit_micros.load(Ordering::Relaxed),
+            syncs: self.stats.syncs.load(Ordering::Relaxed),
+            sync_micros: self.stats.sync_micros.load(Ordering::Relaxed),
         }
     }
 
@@ -222,7 +228,7 @@ fn in_savepoint<T>(
 
 /// Makes committed batches durable: one fdatasync of the WAL for every batch that arrived
 /// while the last one ran, then their answers. A failed sync fails them all.
-fn sync_loop(wal_path: &std::path::Path, batches: &flume::Receiver<Vec<Completion>>) {
+fn sync_loop(wal_path: &std::path::Path, batches: &flume::Receiver<Vec<Completion>>, stats: &Counters) {
     let mut wal: Option<std::fs::File> = None;
     while let Ok(first) = batches.recv() {
         let mut ready = vec![first];
@@ -230,7 +236,11 @@ fn sync_loop(wal_path: &std::path::Path, batches: &flume::Receiver<Vec<Completio
         if wal.is_none() {
             wal = std::fs::OpenOptions::new().write(true).open(wal_path).ok();
         }
-        let synced = match wal.as_ref().map(std::fs::File::sync_data) {
+        let started = std::time::Instant::now();
+        let result = wal.as_ref().map(std::fs::File::sync_data);
+        stats.sync_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        stats.syncs.fetch_add(1, Ordering::Relaxed);
+        let synced = match result {
             Some(Ok(())) => true,
             other => {
                 tracing::error!("store: cannot sync the WAL: {other:?}");
@@ -252,20 +262,12 @@ fn write_loop(
 ) {
     let mut state = WriterState::default();
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
-    let mut last_batch = 0;
     while let Ok(first) = jobs.recv() {
         batch.push(first);
-        // Only wait for company when the last batch had some: at low load a lone write goes
-        // straight through.
-        let wait = if last_batch >= 4 { BATCH_WAIT } else { std::time::Duration::ZERO };
-        let deadline = std::time::Instant::now() + wait;
-        while batch.len() < max_batch {
-            match jobs.recv_deadline(deadline) {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        last_batch = batch.len();
+        // Whatever is already queued joins the batch, but the writer never waits for more:
+        // the syncer already makes every commit that lands during one fsync durable with the
+        // next, so waiting here would only add latency.
+        batch.extend(jobs.try_iter().take(max_batch.saturating_sub(1)));
         let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
