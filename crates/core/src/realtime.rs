@@ -13,7 +13,9 @@ use tokio::sync::mpsc;
 /// How many undelivered events a connection may hold before it is dropped.
 pub const CONNECTION_BUFFER: usize = 256;
 
-type Senders = HashMap<UserId, Vec<(u64, mpsc::Sender<Event>)>>;
+/// Events travel shared: a channel preallocates a block of 32 slots per connection, so a slot
+/// is a pointer rather than a whole event, and fanning out to many connections copies nothing.
+type Senders = HashMap<UserId, Vec<(u64, mpsc::Sender<Arc<Event>>)>>;
 
 /// Routes events to the live connections of their recipients.
 #[derive(Default, Clone)]
@@ -39,6 +41,7 @@ impl Hub {
         let mut map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         for (user, event) in deliveries {
             if let Some(conns) = map.get_mut(&user) {
+                let event = Arc::new(event);
                 conns.retain(|(_, tx)| tx.try_send(event.clone()).is_ok());
                 if conns.is_empty() {
                     map.remove(&user);
@@ -63,12 +66,12 @@ pub struct Subscription {
     hub: Hub,
     user: UserId,
     id: u64,
-    events: mpsc::Receiver<Event>,
+    events: mpsc::Receiver<Arc<Event>>,
 }
 
 impl Subscription {
     /// The next event; `None` once the hub dropped this connection for falling behind.
-    pub async fn next(&mut self) -> Option<Event> {
+    pub async fn next(&mut self) -> Option<Arc<Event>> {
         self.events.recv().await
     }
 }

@@ -104,7 +104,8 @@ async fn run(
     socket: &mut WebSocket,
 ) -> Result<(), Stop> {
     let mut last = start;
-    replay(s, user, &mut last, socket).await?;
+    // Replays are boxed: their store reads would otherwise widen every idle connection's task.
+    Box::pin(replay(s, user, &mut last, socket)).await?;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
@@ -112,7 +113,7 @@ async fn run(
             event = live.next() => {
                 let Some(event) = event else { return Err(Stop::FellBehind) };
                 if event.seq.0 > last.0 + 1 {
-                    replay(s, user, &mut last, socket).await?;
+                    Box::pin(replay(s, user, &mut last, socket)).await?;
                 }
                 if event.seq.0 == last.0 + 1 {
                     send(socket, &event).await?;
