@@ -11,6 +11,21 @@ use crate::{Person, TestServer};
 /// The redirect URI test apps register (nothing listens there; the flow stops at the redirect).
 pub const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
 
+/// The agreement test partners get: `tier` and `scopes`, 90-day grants, a 14-day cadence in
+/// UTC, in force since the epoch. Tests change the fields they are about.
+pub fn agreement_body(tier: &str, scopes: &str) -> AgreementBody {
+    AgreementBody {
+        tier: tier.to_owned(),
+        scopes: scopes.to_owned(),
+        max_grant_days: 90,
+        report_cadence_days: 14,
+        time_zone: "UTC".into(),
+        effective_from: 0,
+        effective_until: None,
+        suspended_at: None,
+    }
+}
+
 /// A partner and one of its apps.
 #[derive(Clone)]
 pub struct TestApp {
@@ -43,16 +58,7 @@ impl TestServer {
             .create_partner(&CreatePartnerRequest {
                 slug: slug.to_owned(),
                 name: format!("{slug} Inc."),
-                agreement: AgreementBody {
-                    tier: tier.to_owned(),
-                    scopes: scopes.to_owned(),
-                    max_grant_days: 90,
-                    report_cadence_days: 14,
-                    time_zone: "UTC".into(),
-                    effective_from: 0,
-                    effective_until: None,
-                    suspended_at: None,
-                },
+                agreement: agreement_body(tier, scopes),
             })
             .await
             .expect("partner");

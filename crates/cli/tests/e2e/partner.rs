@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use clearline_api_types::{AgreementBody, CardBody, ErrorCode, PartnerSendRequest};
+use clearline_api_types::{CardBody, ErrorCode, PartnerSendRequest};
 use clearline_client::{Client, ClientError};
 use clearline_core::ManualClock;
 use clearline_domain::{AccessAction, AccessOutcome, DenyReason, NewAccessEvent, Timestamp};
 use clearline_store::{AccessFilter, AccessStore};
-use clearline_testkit::partner::TestApp;
+use clearline_testkit::partner::{TestApp, agreement_body};
 use clearline_testkit::{Person, TestServer};
 
 use crate::assert_problem;
@@ -183,16 +183,7 @@ async fn authorization_matrix_denies_and_records_every_refusal() {
 
     // Wrong tier: whole-inbox reading on a standard partner, and after a downgrade.
     denied(ts, &alice_flix, Call::Conversations, &t, 403, ErrorCode::InsufficientScope, DenyReason::WrongTier).await;
-    let mut agreement = AgreementBody {
-        tier: "standard".into(),
-        scopes: ALL_STANDARD.into(),
-        max_grant_days: 90,
-        report_cadence_days: 14,
-        time_zone: "UTC".into(),
-        effective_from: 0,
-        effective_until: None,
-        suspended_at: None,
-    };
+    let mut agreement = agreement_body("standard", ALL_STANDARD);
     w.op.client.set_agreement(&w.stream.partner_id, &agreement).await.unwrap();
     for c in [Call::Conversations, Call::Friends] {
         denied(ts, &alice_stream, c, &t, 403, ErrorCode::InsufficientScope, DenyReason::WrongTier).await;

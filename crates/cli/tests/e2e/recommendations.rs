@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use clearline_api_types::{ErrorCode, RecommendationRequest, ReportQuery, ReportRow, TitleBody};
+use clearline_api_types::{AgreementBody, ErrorCode, RecommendationRequest, ReportQuery, ReportRow, TitleBody};
 use clearline_client::Client;
 use clearline_core::ManualClock;
 use clearline_domain::{AccessAction, Timestamp};
 use clearline_store::{AccessFilter, AccessStore};
-use clearline_testkit::partner::no_redirects;
+use clearline_testkit::partner::{agreement_body, no_redirects};
 use clearline_testkit::{PASSWORD, Person, TestServer};
 
 use crate::assert_problem;
@@ -241,16 +241,11 @@ async fn bad_recommendations_and_report_queries_are_refused_and_write_nothing() 
 #[tokio::test]
 async fn report_days_are_days_in_the_agreements_time_zone() {
     let w = world().await;
-    let mut agreement = clearline_api_types::AgreementBody {
-        tier: "standard".into(),
-        scopes: "inbox:send inbox:read friends:read".into(),
-        max_grant_days: 90,
-        report_cadence_days: 14,
+    let mut agreement = AgreementBody {
         time_zone: "Asia/Tokyo".into(),
         // 2023-10-31T20:00Z: already November 1 in Tokyo (UTC+9).
         effective_from: 1_698_782_400_000,
-        effective_until: None,
-        suspended_at: None,
+        ..agreement_body("standard", "inbox:send inbox:read friends:read")
     };
     let set = w.op.client.set_agreement(&w.partner_id, &agreement).await.unwrap();
     assert_eq!(set.agreement.time_zone, "Asia/Tokyo");

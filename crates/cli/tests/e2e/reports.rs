@@ -11,7 +11,7 @@ use clearline_api_types::{
 use clearline_client::Client;
 use clearline_core::ManualClock;
 use clearline_server::Config;
-use clearline_testkit::partner::TestApp;
+use clearline_testkit::partner::{TestApp, agreement_body};
 use clearline_testkit::{PASSWORD, Person, TestServer};
 use serde_json::json;
 
@@ -39,16 +39,7 @@ async fn world(tier: &str, scopes: &str, change: impl FnOnce(&mut Config)) -> Wo
     let op = ts.operator("root").await;
     let alice = ts.person("alice").await;
     let app = ts.partner_app(&op, "flix", tier, scopes).await;
-    let agreement = AgreementBody {
-        tier: tier.into(),
-        scopes: scopes.into(),
-        max_grant_days: 90,
-        report_cadence_days: 14,
-        time_zone: "UTC".into(),
-        effective_from: EFFECTIVE_MS,
-        effective_until: None,
-        suspended_at: None,
-    };
+    let agreement = AgreementBody { effective_from: EFFECTIVE_MS, ..agreement_body(tier, scopes) };
     op.client.set_agreement(&app.partner_id, &agreement).await.unwrap();
     World { ts, clock, op, app, alice, http: reqwest::Client::new() }
 }

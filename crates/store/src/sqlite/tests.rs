@@ -136,7 +136,7 @@ async fn deleted_message_content_is_gone_from_the_file() {
 }
 
 #[tokio::test]
-async fn a_checkpoint_round_starts_a_grown_wal_over_so_the_file_stops_growing() {
+async fn after_a_checkpoint_round_the_wal_is_overwritten_from_its_start_not_grown() {
     let (dir, store) = open();
     let (a, b) = (user(&store, "alice").await, user(&store, "bob").await);
     let conv = direct(&store, &a, &b).await;

@@ -71,7 +71,7 @@ pub(super) fn checkpoint_round(checkpointer: &Connection, wal_path: &std::path::
     Ok(())
 }
 
-/// Totals kept by the writer, for metrics.
+/// Totals kept by the writer and the syncer, for metrics.
 #[derive(Default)]
 pub(super) struct Counters {
     writes: AtomicU64,
@@ -107,7 +107,6 @@ impl Workers {
     ) -> Result<Self, StoreError> {
         // With `durable`, answers wait for an fdatasync of the WAL done by a thread of its own,
         // so the writer runs the next batch while the disk flushes the last one.
-        let checkpoint_wal = wal_path.clone();
         let stats = Arc::new(Counters::default());
         let syncer = if durable {
             let (tx, rx) = flume::unbounded::<Vec<Completion>>();
@@ -150,7 +149,7 @@ impl Workers {
             .spawn(move || {
                 // Runs until the store is dropped (the channel disconnects).
                 while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    if let Err(e) = checkpoint_round(&checkpointer, &checkpoint_wal) {
+                    if let Err(e) = checkpoint_round(&checkpointer, &wal_path) {
                         tracing::warn!("store: background checkpoint failed: {e}");
                     }
                 }
