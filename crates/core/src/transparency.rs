@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use clearline_domain::{AccessEvent, AccessEventId, AccessOutcome};
-use clearline_store::{LogAppend, LogCheckpoint, Store, StoreError};
+use clearline_store::{LogAppend, LogCheckpoint, PendingEvents, Store, StoreError};
 use clearline_tlog::note::LogSigner;
 use clearline_tlog::{Checkpoint, Hash, HashReader, ProofFile, inclusion_proof, leaf_hash, node_hash, tree_hash};
 use serde::Serialize;
@@ -131,8 +131,9 @@ impl<S: Store> App<S> {
     /// Integrates pending events into the log and signs a checkpoint; the new size, or `None`
     /// when nothing was pending.
     pub async fn integrate_log(&self, signer: &LogSigner) -> Result<Option<u64>, CoreError> {
-        let pending = self.store.pending_events(MAX_BATCH).await?;
+        let PendingEvents { events: pending, complete_through } = self.store.pending_events(MAX_BATCH).await?;
         if pending.is_empty() {
+            self.settle_through(complete_through);
             return Ok(None);
         }
         let from = self.store.log_head().await?.map_or(0, |h| h.size);
@@ -148,14 +149,18 @@ impl<S: Store> App<S> {
         let note = signer.sign(&Checkpoint::new(signer.origin(), size, root)).map_err(store_err)?;
         let checkpoint = LogCheckpoint { size, root: root.0, note, created_at: self.clock.now() };
         let leaves = pending.iter().map(|e| e.id).collect();
-        let newest = pending.iter().map(|e| e.id.raw()).max().unwrap_or(0);
         self.store.append_log(LogAppend { from, leaves, hashes: added, checkpoint }).await?;
+        self.settle_through(complete_through);
+        Ok(Some(size))
+    }
+
+    /// Tells [`Self::release`] waiters that every event up to `id` is in a signed checkpoint.
+    fn settle_through(&self, id: AccessEventId) {
         self.log_integrated.send_if_modified(|seen| {
-            let grew = newest > *seen;
-            *seen = (*seen).max(newest);
+            let grew = id.raw() > *seen;
+            *seen = (*seen).max(id.raw());
             grew
         });
-        Ok(Some(size))
     }
 
     /// With `integrate_before_release`, waits until access event `id` is in a signed checkpoint

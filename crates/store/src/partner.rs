@@ -387,6 +387,16 @@ pub struct LogCheckpoint {
     pub created_at: Timestamp,
 }
 
+/// Events waiting for the log.
+#[derive(Debug, Clone)]
+pub struct PendingEvents {
+    /// The events, oldest first.
+    pub events: Vec<AccessEvent>,
+    /// Every event with an id up to this one is in the log already or in `events`: once
+    /// `events` are appended, everything up to here is in the log.
+    pub complete_through: AccessEventId,
+}
+
 /// What one integration adds to the log, all in one transaction.
 #[derive(Debug, Clone)]
 pub struct LogAppend {
@@ -408,8 +418,8 @@ pub trait LogStore: Send + Sync {
     fn log_hashes(&self, wanted: Vec<(u8, u64)>) -> impl Future<Output = StoreResult<Vec<(u8, u64, [u8; 32])>>> + Send;
     /// `count` hashes of one level from `start`, as far as they exist.
     fn log_level(&self, level: u8, start: u64, count: u64) -> impl Future<Output = StoreResult<Vec<[u8; 32]>>> + Send;
-    /// Up to `limit` events not yet in the log, oldest first.
-    fn pending_events(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<AccessEvent>>> + Send;
+    /// Up to `limit` events not yet in the log, oldest first, and how far that goes.
+    fn pending_events(&self, limit: u32) -> impl Future<Output = StoreResult<PendingEvents>> + Send;
     /// The events at leaves `[start, start + count)`, in leaf order.
     fn log_entries(&self, start: u64, count: u64) -> impl Future<Output = StoreResult<Vec<AccessEvent>>> + Send;
     /// Appends to the log; `Conflict` (nothing written) if its size is no longer `append.from`.

@@ -36,8 +36,18 @@ fn parse_outcome(text: &str) -> Option<AccessOutcome> {
     }
 }
 
-/// The columns [`access_event`] reads.
-pub(super) const EVENT_COLS: &str = "id, at, app_id, user_id, action, resources, outcome, salt, leaf_index";
+/// The columns [`access_event`] reads from an event table aliased `e`; the ninth, the leaf
+/// index, comes from `access.log_leaves`.
+pub(super) const EVENT_COLS: &str = "e.id, e.at, e.app_id, e.user_id, e.action, e.resources, e.outcome, e.salt";
+
+/// Where an access event is written: with its effect in the main file, or alone (a call that
+/// changed nothing) in the access file, whose commits leave the readers' cache of the main
+/// file alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EventFile {
+    Main,
+    Access,
+}
 
 pub(super) fn access_event(r: &Row<'_>) -> rusqlite::Result<AccessEvent> {
     let resources: String = r.get(5)?;
@@ -57,34 +67,43 @@ pub(super) fn access_event(r: &Row<'_>) -> rusqlite::Result<AccessEvent> {
     })
 }
 
-/// Writes an access event (and marks its grant used, at most once a minute); returns its id.
+/// Writes an access event to `file` (and marks its grant used, at most once a minute);
+/// returns its id, the next of the one sequence both files share.
 pub(super) fn insert_event(
     c: &Connection,
+    state: &mut WriterState,
+    file: EventFile,
     e: &NewAccessEvent,
     grant: Option<GrantId>,
 ) -> Result<AccessEventId, StoreError> {
-    let id: i64 = c
-        .prep(
-            "INSERT INTO access_events (at, app_id, user_id, action, resources, outcome, salt)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )?
-        .query_row(
-            rusqlite::params![
-                e.at.millis(),
-                e.app_id.map(|a| a.raw()),
-                e.user_id.map(|u| u.raw()),
-                e.action.as_str(),
-                e.resources.join(" "),
-                outcome_text(e.outcome),
-                e.salt.as_slice()
-            ],
-            |r| r.get(0),
-        )?;
+    let id = state.next_event_id;
+    let table = match file {
+        EventFile::Main => "main.access_events",
+        EventFile::Access => "access.events",
+    };
+    c.prep(&format!(
+        "INSERT INTO {table} (id, at, app_id, user_id, action, resources, outcome, salt)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))?
+    .execute(rusqlite::params![
+        id,
+        e.at.millis(),
+        e.app_id.map(|a| a.raw()),
+        e.user_id.map(|u| u.raw()),
+        e.action.as_str(),
+        e.resources.join(" "),
+        outcome_text(e.outcome),
+        e.salt.as_slice()
+    ])?;
+    state.next_event_id += 1;
     if let Some(g) = grant {
-        c.prep(
-            "UPDATE grants SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1 - 60000)",
-        )?
-        .execute([e.at.millis(), g.raw()])?;
+        let stale = c
+            .prep("SELECT 1 FROM grants WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2 - 60000)")?
+            .exists([g.raw(), e.at.millis()])?;
+        if stale {
+            c.prep("UPDATE grants SET last_used_at = $1 WHERE id = $2")?.execute([e.at.millis(), g.raw()])?;
+            state.wrote.main = true;
+        }
     }
     Ok(AccessEventId::from_raw(id))
 }
@@ -128,13 +147,13 @@ pub(super) fn checked_app_send(
 ) -> Result<(AccessEventId, AppSendOutcome), StoreError> {
     if let Err(reason) = check(&send_context(c, &send)?) {
         event.outcome = AccessOutcome::Denied(reason);
-        return Ok((insert_event(c, &event, None)?, Err(reason)));
+        return Ok((insert_event(c, state, EventFile::Main, &event, None)?, Err(reason)));
     }
     before(c, &send)?;
     let (messages, deliveries) = deliver_app_send(c, state, send)?;
     event.resources.extend(messages.iter().map(|m| m.id.to_string()));
     event.outcome = AccessOutcome::Allowed;
-    Ok((insert_event(c, &event, None)?, Ok((messages, deliveries))))
+    Ok((insert_event(c, state, EventFile::Main, &event, None)?, Ok((messages, deliveries))))
 }
 
 fn deliver_app_send(
@@ -201,7 +220,7 @@ fn reader_rules(c: &Connection, app: Option<AppId>, users: Vec<UserId>) -> Resul
 
 impl AccessStore for SqliteStore {
     async fn record_access(&self, event: NewAccessEvent, grant: Option<GrantId>) -> StoreResult<AccessEventId> {
-        self.workers.write(move |c, _| insert_event(c, &event, grant)).await
+        self.workers.write_access(move |c, state| insert_event(c, state, EventFile::Access, &event, grant)).await
     }
 
     async fn send_via_app(
@@ -221,7 +240,7 @@ impl AccessStore for SqliteStore {
         self.workers
             .write(move |c, state| {
                 let (tombstone, deliveries) = erase_message(c, state, id, event.at)?;
-                Ok((insert_event(c, &event, None)?, tombstone, deliveries))
+                Ok((insert_event(c, state, EventFile::Main, &event, None)?, tombstone, deliveries))
             })
             .await
     }
@@ -257,28 +276,32 @@ impl AccessStore for SqliteStore {
         self.workers
             .read(move |c| {
                 let before = before.map_or(i64::MAX, |b| b.raw());
-                let cols = format!("SELECT {EVENT_COLS} FROM access_events");
-                let mut items = match filter {
-                    AccessFilter::All => {
-                        let sql = format!("{cols} WHERE id < $1 ORDER BY id DESC LIMIT $2");
-                        c.prep(&sql)?
-                            .query_map(rusqlite::params![before, limit + 1], access_event)?
-                            .collect::<Result<Vec<_>, _>>()?
-                    }
-                    AccessFilter::Person(u) => {
-                        let sql = format!("{cols} WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
-                        c.prep(&sql)?
-                            .query_map(rusqlite::params![u.raw(), before, limit + 1], access_event)?
-                            .collect::<Result<Vec<_>, _>>()?
-                    }
+                // The newest of each file, merged.
+                let (filter_sql, mut params) = match filter {
+                    AccessFilter::All => ("", vec![]),
+                    AccessFilter::Person(u) => ("e.user_id = $1 AND", vec![u.raw()]),
                     AccessFilter::AppAndPerson(a, u) => {
-                        let sql =
-                            format!("{cols} WHERE app_id = $1 AND user_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4");
-                        c.prep(&sql)?
-                            .query_map(rusqlite::params![a.raw(), u.raw(), before, limit + 1], access_event)?
-                            .collect::<Result<Vec<_>, _>>()?
+                        ("e.user_id = $1 AND e.app_id = $2 AND", vec![u.raw(), a.raw()])
                     }
                 };
+                let (before_n, limit_n) = (params.len() + 1, params.len() + 2);
+                params.extend([before, i64::from(limit) + 1]);
+                let arm = |table: &str| {
+                    format!(
+                        "SELECT * FROM (SELECT {EVENT_COLS}, l.leaf_index FROM {table} e
+                         LEFT JOIN access.log_leaves l ON l.event_id = e.id
+                         WHERE {filter_sql} e.id < ${before_n} ORDER BY e.id DESC LIMIT ${limit_n})"
+                    )
+                };
+                let sql = format!(
+                    "{} UNION ALL {} ORDER BY id DESC LIMIT ${limit_n}",
+                    arm("main.access_events"),
+                    arm("access.events")
+                );
+                let mut items = c
+                    .prep(&sql)?
+                    .query_map(rusqlite::params_from_iter(params), access_event)?
+                    .collect::<Result<Vec<_>, _>>()?;
                 let has_more = items.len() > limit as usize;
                 items.truncate(limit as usize);
                 Ok(Page { items, has_more })

@@ -1,15 +1,16 @@
 //! [`LogStore`] on SQLite: the transparency log's subtree hashes and checkpoints, and the
-//! assignment of access events to leaves. An append is one transaction, so after a crash the
-//! log is at one of its checkpoints, never between two.
+//! assignment of access events (from either file) to leaves, all in the access file. An append
+//! is one transaction of that file, so after a crash the log is at one of its checkpoints,
+//! never between two; it never writes to the main file.
 
-use clearline_domain::{AccessEvent, Timestamp};
+use clearline_domain::{AccessEvent, AccessEventId, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::SqliteStore;
 use super::access::{EVENT_COLS, access_event};
 use super::rows::{Prep, corrupt};
 use crate::StoreError;
-use crate::partner::{LogAppend, LogCheckpoint, LogStore};
+use crate::partner::{LogAppend, LogCheckpoint, LogStore, PendingEvents};
 use crate::traits::StoreResult;
 
 fn hash32(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
@@ -17,7 +18,7 @@ fn hash32(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
 }
 
 fn head(c: &Connection) -> Result<Option<LogCheckpoint>, StoreError> {
-    Ok(c.prep("SELECT size, root, note, created_at FROM log_checkpoints ORDER BY size DESC LIMIT 1")?
+    Ok(c.prep("SELECT size, root, note, created_at FROM access.log_checkpoints ORDER BY size DESC LIMIT 1")?
         .query_row([], |r| {
             Ok(LogCheckpoint {
                 size: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
@@ -41,7 +42,7 @@ impl LogStore for SqliteStore {
     async fn log_hashes(&self, wanted: Vec<(u8, u64)>) -> StoreResult<Vec<(u8, u64, [u8; 32])>> {
         self.workers
             .read(move |c| {
-                let mut stmt = c.prep("SELECT hash FROM log_hashes WHERE level = $1 AND idx = $2")?;
+                let mut stmt = c.prep("SELECT hash FROM access.log_hashes WHERE level = $1 AND idx = $2")?;
                 let mut out = Vec::with_capacity(wanted.len());
                 for (level, idx) in wanted {
                     let found: Option<Vec<u8>> =
@@ -58,8 +59,9 @@ impl LogStore for SqliteStore {
     async fn log_level(&self, level: u8, start: u64, count: u64) -> StoreResult<Vec<[u8; 32]>> {
         self.workers
             .read(move |c| {
-                let mut stmt =
-                    c.prep("SELECT hash FROM log_hashes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx")?;
+                let mut stmt = c.prep(
+                    "SELECT hash FROM access.log_hashes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                )?;
                 let rows = stmt
                     .query_map(rusqlite::params![level, signed(start), signed(start + count)], |r| hash32(r.get(0)?))?;
                 Ok(rows.collect::<Result<_, _>>()?)
@@ -67,13 +69,38 @@ impl LogStore for SqliteStore {
             .await
     }
 
-    async fn pending_events(&self, limit: u32) -> StoreResult<Vec<AccessEvent>> {
+    async fn pending_events(&self, limit: u32) -> StoreResult<PendingEvents> {
+        // Read before the transaction starts, so every event up to it is visible in it.
+        let settled = self.workers.events_settled();
         self.workers
             .read(move |c| {
-                let sql =
-                    format!("SELECT {EVENT_COLS} FROM access_events WHERE leaf_index IS NULL ORDER BY id LIMIT $1");
-                let rows = c.prep(&sql)?.query_map([limit], access_event)?.collect::<Result<_, _>>()?;
-                Ok(rows)
+                // Each file's events enter the log in id order, so what is pending in a file is
+                // what comes after its newest leaf.
+                let mut cursor =
+                    c.prep("SELECT COALESCE(MAX(event_id), 0) FROM access.log_leaves WHERE in_main = $1")?;
+                let main: i64 = cursor.query_row([1], |r| r.get(0))?;
+                let access: i64 = cursor.query_row([0], |r| r.get(0))?;
+                let arm = |table: &str, after: &str| {
+                    format!(
+                        "SELECT * FROM (SELECT {EVENT_COLS}, NULL FROM {table} e
+                         WHERE e.id > {after} AND e.id <= $2 ORDER BY e.id LIMIT $3)"
+                    )
+                };
+                let sql = format!(
+                    "{} UNION ALL {} ORDER BY id LIMIT $3",
+                    arm("main.access_events", "$1"),
+                    arm("access.events", "$4")
+                );
+                let events: Vec<AccessEvent> = c
+                    .prep(&sql)?
+                    .query_map(rusqlite::params![main, settled, limit, access], access_event)?
+                    .collect::<Result<_, _>>()?;
+                // A full batch may have left newer settled events behind.
+                let through = match events.last() {
+                    Some(last) if events.len() >= limit as usize => last.id.raw(),
+                    _ => settled,
+                };
+                Ok(PendingEvents { events, complete_through: AccessEventId::from_raw(through) })
             })
             .await
     }
@@ -82,7 +109,14 @@ impl LogStore for SqliteStore {
         self.workers
             .read(move |c| {
                 let sql = format!(
-                    "SELECT {EVENT_COLS} FROM access_events WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index"
+                    "SELECT {EVENT_COLS}, l.leaf_index FROM access.log_leaves l
+                     JOIN main.access_events e ON e.id = l.event_id
+                     WHERE l.in_main = 1 AND l.leaf_index >= $1 AND l.leaf_index < $2
+                     UNION ALL
+                     SELECT {EVENT_COLS}, l.leaf_index FROM access.log_leaves l
+                     JOIN access.events e ON e.id = l.event_id
+                     WHERE l.in_main = 0 AND l.leaf_index >= $1 AND l.leaf_index < $2
+                     ORDER BY 9"
                 );
                 let rows = c
                     .prep(&sql)?
@@ -95,24 +129,36 @@ impl LogStore for SqliteStore {
 
     async fn append_log(&self, append: LogAppend) -> StoreResult<()> {
         self.workers
-            .write(move |c, _| {
+            .write_access(move |c, _| {
                 let size = head(c)?.map_or(0, |h| h.size);
                 if size != append.from {
                     return Err(StoreError::Conflict { what: "log size" });
                 }
+                // Which file each event is in; the UNIQUE event_id refuses an event twice.
+                let mut in_main = c.prep("SELECT EXISTS (SELECT 1 FROM main.access_events WHERE id = $1)")?;
+                let mut in_access = c.prep("SELECT EXISTS (SELECT 1 FROM access.events WHERE id = $1)")?;
                 let mut leaf =
-                    c.prep("UPDATE access_events SET leaf_index = $1 WHERE id = $2 AND leaf_index IS NULL")?;
+                    c.prep("INSERT INTO access.log_leaves (leaf_index, event_id, in_main) VALUES ($1, $2, $3)")?;
                 for (i, id) in append.leaves.iter().enumerate() {
-                    if leaf.execute([signed(append.from + i as u64), id.raw()])? != 1 {
+                    let main: bool = in_main.query_row([id.raw()], |r| r.get(0))?;
+                    if !main && !in_access.query_row::<bool, _, _>([id.raw()], |r| r.get(0))? {
                         return Err(StoreError::Conflict { what: "log leaf" });
                     }
+                    match leaf.execute(rusqlite::params![signed(append.from + i as u64), id.raw(), main]) {
+                        Err(rusqlite::Error::SqliteFailure(e, _))
+                            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                        {
+                            return Err(StoreError::Conflict { what: "log leaf" });
+                        }
+                        other => other?,
+                    };
                 }
-                let mut hash = c.prep("INSERT INTO log_hashes (level, idx, hash) VALUES ($1, $2, $3)")?;
+                let mut hash = c.prep("INSERT INTO access.log_hashes (level, idx, hash) VALUES ($1, $2, $3)")?;
                 for (level, idx, h) in &append.hashes {
                     hash.execute(rusqlite::params![level, signed(*idx), h.as_slice()])?;
                 }
                 let cp = &append.checkpoint;
-                c.prep("INSERT INTO log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)")?
+                c.prep("INSERT INTO access.log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)")?
                     .execute(rusqlite::params![signed(cp.size), cp.root.as_slice(), cp.note, cp.created_at.millis()])?;
                 Ok(())
             })

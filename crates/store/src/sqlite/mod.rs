@@ -1,5 +1,7 @@
-//! The SQLite store: one file in WAL mode, one writer thread that batches concurrent writes
-//! into one transaction (group commit), and a few reader threads with their own connections.
+//! The SQLite store: two files in WAL mode (the main database, and the access file with the
+//! access events of calls that changed nothing and the transparency log), one writer thread
+//! that batches concurrent writes into one transaction (group commit), and a few reader
+//! threads with their own connections.
 //!
 //! Every query is written with `$n` placeholders in the dialect SQLite and PostgreSQL share.
 
@@ -22,8 +24,8 @@ use std::sync::Arc;
 use rusqlite::Connection;
 
 use crate::StoreError;
-use workers::Workers;
 pub use workers::WriteStats;
+use workers::{WalPaths, Workers};
 
 /// How durable an acknowledged write is. SQLite itself runs with `synchronous = NORMAL` in WAL
 /// mode (no corruption on power loss, last commits may be lost); with `Full` the store adds an
@@ -42,7 +44,7 @@ pub enum Synchronous {
 /// How to open the SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
-    /// The database file.
+    /// The main database file. The access file sits next to it (see [`Self::access_path`]).
     pub path: PathBuf,
     /// Reader threads (and connections).
     pub readers: usize,
@@ -57,6 +59,17 @@ impl SqliteOptions {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self { path: path.into(), readers: 4, max_batch: 512, synchronous: Synchronous::Full }
     }
+
+    /// The access file: the main file's name with `-access` before its extension
+    /// (`clearline.sqlite3` → `clearline-access.sqlite3`).
+    pub fn access_path(&self) -> PathBuf {
+        let stem = self.path.file_stem().unwrap_or_default().to_string_lossy();
+        let name = match self.path.extension() {
+            Some(ext) => format!("{stem}-access.{}", ext.to_string_lossy()),
+            None => format!("{stem}-access"),
+        };
+        self.path.with_file_name(name)
+    }
 }
 
 /// The SQLite implementation of every store trait. Cheap to clone.
@@ -65,41 +78,81 @@ pub struct SqliteStore {
     workers: Arc<Workers>,
 }
 
-/// The migrations, in order. Files are never edited once released; add a new one instead.
-const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_core", include_str!("../../migrations/sqlite/0001_core.sql")),
-    ("0002_partners", include_str!("../../migrations/sqlite/0002_partners.sql")),
-    ("0003_recommendations", include_str!("../../migrations/sqlite/0003_recommendations.sql")),
-    ("0004_report_zone", include_str!("../../migrations/sqlite/0004_report_zone.sql")),
+/// One schema change of one of the two files.
+struct Migration {
+    /// `main` or `access`: the file whose `schema_migrations` records it.
+    schema: &'static str,
+    name: &'static str,
+    sql: &'static str,
+}
+
+/// The migrations of both files, in the order they run. Files are never edited once
+/// released; add a new one instead. `access/0001` copies the log out of the main file, and
+/// `0005` then removes it there.
+const MIGRATIONS: &[Migration] = &[
+    Migration { schema: "main", name: "0001_core", sql: include_str!("../../migrations/sqlite/0001_core.sql") },
+    Migration { schema: "main", name: "0002_partners", sql: include_str!("../../migrations/sqlite/0002_partners.sql") },
+    Migration {
+        schema: "main",
+        name: "0003_recommendations",
+        sql: include_str!("../../migrations/sqlite/0003_recommendations.sql"),
+    },
+    Migration {
+        schema: "main",
+        name: "0004_report_zone",
+        sql: include_str!("../../migrations/sqlite/0004_report_zone.sql"),
+    },
+    Migration {
+        schema: "access",
+        name: "0001_access",
+        sql: include_str!("../../migrations/sqlite/access/0001_access.sql"),
+    },
+    Migration {
+        schema: "main",
+        name: "0005_access_file",
+        sql: include_str!("../../migrations/sqlite/0005_access_file.sql"),
+    },
 ];
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database, then starts the worker threads.
     pub fn open(options: SqliteOptions) -> Result<Self, StoreError> {
-        let mut writer = connect(&options.path, false)?;
-        migrate(&mut writer)?;
+        let access = options.access_path();
+        let mut writer = connect(&options.path, &access, false)?;
+        migrate(&mut writer, MIGRATIONS)?;
+        let next_event_id: i64 = writer.query_row(
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM main.access_events), 0),
+                        COALESCE((SELECT MAX(id) FROM access.events), 0)) + 1",
+            [],
+            |r| r.get(0),
+        )?;
         let mut readers = Vec::with_capacity(options.readers.max(1));
         for _ in 0..options.readers.max(1) {
-            readers.push(connect(&options.path, true)?);
+            readers.push(connect(&options.path, &access, true)?);
         }
         // The writer never checkpoints inside a commit; a thread of its own copies the WAL back
         // into the database file in the background, on the other core, and starts it over once
         // it is past WAL_RESTART_BYTES. The file is kept (up to 4 times that) when it starts
         // over: overwriting it is cheaper to sync than growing it again.
+        let limit = 4 * workers::WAL_RESTART_BYTES;
         writer.execute_batch(&format!(
-            "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {};",
-            4 * workers::WAL_RESTART_BYTES
+            "PRAGMA wal_autocheckpoint = 0;
+             PRAGMA main.journal_size_limit = {limit}; PRAGMA access.journal_size_limit = {limit};"
         ))?;
-        let checkpointer = connect(&options.path, false)?;
-        let mut wal = options.path.clone().into_os_string();
-        wal.push("-wal");
+        let checkpointer = connect(&options.path, &access, false)?;
+        let wal = |p: &Path| {
+            let mut wal = p.as_os_str().to_owned();
+            wal.push("-wal");
+            PathBuf::from(wal)
+        };
         let workers = Workers::start(
             writer,
             readers,
             checkpointer,
-            wal.into(),
+            WalPaths { main: wal(&options.path), access: wal(&access) },
             options.max_batch.max(1),
             options.synchronous == Synchronous::Full,
+            next_event_id,
         )?;
         Ok(Self { workers: Arc::new(workers) })
     }
@@ -115,47 +168,67 @@ impl SqliteStore {
     }
 }
 
-fn connect(path: &Path, read_only: bool) -> Result<Connection, StoreError> {
+/// A connection to the main file with the access file attached as schema `access`.
+fn connect(path: &Path, access: &Path, read_only: bool) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+    let access_name =
+        access.to_str().ok_or_else(|| StoreError::Open(format!("{}: not a UTF-8 path", access.display())))?;
+    conn.execute("ATTACH DATABASE $1 AS access", [access_name])
+        .map_err(|e| StoreError::Open(format!("{}: {e}", access.display())))?;
     // Small pages: a commit writes every page it touched to the WAL, and a message touches a
     // few B-tree leaves, so smaller pages mean far fewer bytes written per message.
     // secure_delete zeroes freed content, so an erased message body does not linger in the file.
     // The writer keeps a small page cache: SQLite walks the cache's hash table at the end of
     // every write transaction, so a big one costs time on each commit.
-    let cache_kib = if read_only { 16_000 } else { 2_000 };
-    conn.execute_batch(&format!(
-        "PRAGMA page_size = 1024;
-         PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA secure_delete = ON;
-         PRAGMA cache_size = -{cache_kib};
-         PRAGMA temp_store = MEMORY;"
-    ))?;
+    let (main_kib, access_kib) = if read_only { (16_000, 2_000) } else { (2_000, 1_000) };
+    for (schema, cache_kib) in [("main", main_kib), ("access", access_kib)] {
+        conn.execute_batch(&format!(
+            "PRAGMA {schema}.page_size = 1024;
+             PRAGMA {schema}.journal_mode = WAL;
+             PRAGMA {schema}.synchronous = NORMAL;
+             PRAGMA {schema}.secure_delete = ON;
+             PRAGMA {schema}.cache_size = -{cache_kib};"
+        ))?;
+        if read_only {
+            // A commit by another connection makes SQLite drop a reader's page cache of that
+            // file; with the file memory-mapped, re-reading a page is a memory access instead
+            // of a pread and a copy.
+            conn.execute_batch(&format!("PRAGMA {schema}.mmap_size = 1073741824;"))?;
+        }
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
     if read_only {
-        // Every commit (a partner read records an access event) makes SQLite drop each reader's
-        // page cache; with the file memory-mapped, re-reading a page is a memory access instead
-        // of a pread and a copy.
-        conn.execute_batch("PRAGMA query_only = ON; PRAGMA mmap_size = 1073741824;")?;
+        conn.execute_batch("PRAGMA query_only = ON;")?;
     }
     conn.busy_handler(Some(workers::wait_briefly))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
-    )?;
-    for (name, sql) in MIGRATIONS {
+/// Runs each of `migrations` not yet recorded in its file, in order, each in a transaction of
+/// its own.
+fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result<(), StoreError> {
+    for schema in ["main", "access"] {
+        conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"
+        ))?;
+    }
+    for m in migrations {
         let tx = conn.transaction()?;
-        let done: bool =
-            tx.query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)", [name], |r| r.get(0))?;
+        let done: bool = tx.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM {}.schema_migrations WHERE name = $1)", m.schema),
+            [m.name],
+            |r| r.get(0),
+        )?;
         if !done {
-            tx.execute_batch(sql)?;
+            tx.execute_batch(m.sql).map_err(|e| StoreError::Open(format!("migration {}/{}: {e}", m.schema, m.name)))?;
             tx.execute(
-                "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, CAST(strftime('%s','now') AS INTEGER) * 1000)",
-                [name],
+                &format!(
+                    "INSERT INTO {}.schema_migrations (name, applied_at)
+                     VALUES ($1, CAST(strftime('%s','now') AS INTEGER) * 1000)",
+                    m.schema
+                ),
+                [m.name],
             )?;
         }
         tx.commit()?;

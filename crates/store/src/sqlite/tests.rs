@@ -6,6 +6,7 @@ use clearline_domain::{
 };
 
 use super::*;
+use crate::partner::{AccessStore, LogStore};
 use crate::traits::*;
 use crate::{NewConversation, NewMessage, NewUser};
 
@@ -165,8 +166,9 @@ async fn after_a_checkpoint_round_the_wal_is_overwritten_from_its_start_not_grow
         n += 32;
     }
     let grown = size();
-    let checkpointer = connect(&dir.path().join("db.sqlite"), false).unwrap();
-    workers::checkpoint_round(&checkpointer, &wal).unwrap();
+    let options = SqliteOptions::new(dir.path().join("db.sqlite"));
+    let checkpointer = connect(&options.path, &options.access_path(), false).unwrap();
+    workers::checkpoint_round(&checkpointer, "main", &wal).unwrap();
     // The next writes overwrite the WAL from its start: it keeps its size instead of growing.
     for m in n..n + 64 {
         ids.push(send(m).await.unwrap().unwrap().value.id);
@@ -177,4 +179,151 @@ async fn after_a_checkpoint_round_the_wal_is_overwritten_from_its_start_not_grow
         let m = store.message(id).await.unwrap().expect("message kept");
         assert!(m.content.unwrap().body().as_bytes().starts_with(format!("{i:06}").as_bytes()));
     }
+}
+
+fn access_event_at(ms: i64, user: i64, action: clearline_domain::AccessAction) -> clearline_domain::NewAccessEvent {
+    clearline_domain::NewAccessEvent {
+        at: Timestamp::from_millis(ms),
+        app_id: Some(clearline_domain::AppId::from_raw(1)),
+        user_id: Some(clearline_domain::UserId::from_raw(user)),
+        action,
+        resources: vec![format!("r{ms}")],
+        outcome: clearline_domain::AccessOutcome::Allowed,
+        salt: [7; 32],
+    }
+}
+
+/// Writes an event as an app's send or delete would: in the main file, with its effect.
+async fn main_event(store: &SqliteStore, ms: i64) -> clearline_domain::AccessEventId {
+    let event = access_event_at(ms, 1, clearline_domain::AccessAction::Send);
+    store
+        .workers
+        .write(move |c, state| access::insert_event(c, state, access::EventFile::Main, &event, None))
+        .await
+        .unwrap()
+}
+
+/// Appends `events` to the log (with made-up hashes and checkpoint; the store keeps what it is given).
+async fn append(store: &SqliteStore, from: u64, events: &[clearline_domain::AccessEventId]) -> StoreResult<()> {
+    let size = from + events.len() as u64;
+    store
+        .append_log(crate::LogAppend {
+            from,
+            leaves: events.to_vec(),
+            hashes: vec![(0, from, [size as u8; 32])],
+            checkpoint: crate::LogCheckpoint {
+                size,
+                root: [size as u8; 32],
+                note: format!("checkpoint {size}").into_bytes(),
+                created_at: Timestamp::from_millis(9),
+            },
+        })
+        .await
+}
+
+fn data_versions(conn: &rusqlite::Connection) -> (i64, i64) {
+    let v = |schema: &str| conn.query_row(&format!("PRAGMA {schema}.data_version"), [], |r| r.get(0)).unwrap();
+    (v("main"), v("access"))
+}
+
+#[tokio::test]
+async fn events_of_calls_that_change_nothing_are_committed_to_the_access_file_only() {
+    let (dir, store) = open();
+    let options = SqliteOptions::new(dir.path().join("db.sqlite"));
+    let reader = connect(&options.path, &options.access_path(), true).unwrap();
+    let before = data_versions(&reader);
+    let read =
+        store.record_access(access_event_at(5, 1, clearline_domain::AccessAction::Messages), None).await.unwrap();
+    let after = data_versions(&reader);
+    // A reader's cache of the main file survives: only the access file changed under it.
+    assert_eq!(after.0, before.0, "the main file was written to");
+    assert_ne!(after.1, before.1, "the access file was not written to");
+    // An event with an effect goes to the main file, and the ids are one sequence.
+    let sent = main_event(&store, 6).await;
+    assert_ne!(data_versions(&reader).0, after.0);
+    assert!(sent > read);
+    let listed = store.access_events(crate::AccessFilter::All, None, 10).await.unwrap();
+    assert_eq!(listed.items.iter().map(|e| e.id).collect::<Vec<_>>(), vec![sent, read]);
+}
+
+#[tokio::test]
+async fn the_log_takes_the_events_of_both_files_in_order_and_skips_none() {
+    let (_d, store) = open();
+    let mut ids = Vec::new();
+    for ms in 1..=6 {
+        ids.push(if ms % 2 == 0 {
+            main_event(&store, ms).await
+        } else {
+            let event = access_event_at(ms, 2, clearline_domain::AccessAction::Threads);
+            store.record_access(event, None).await.unwrap()
+        });
+    }
+    // A batch of four: the four oldest, and nothing newer is promised.
+    let first = store.pending_events(4).await.unwrap();
+    assert_eq!(first.events.iter().map(|e| e.id).collect::<Vec<_>>(), ids[..4]);
+    assert_eq!(first.complete_through, ids[3]);
+    append(&store, 0, &ids[..4]).await.unwrap();
+    let rest = store.pending_events(4).await.unwrap();
+    assert_eq!(rest.events.iter().map(|e| e.id).collect::<Vec<_>>(), ids[4..]);
+    assert_eq!(rest.complete_through, ids[5]);
+    // An event already in the log, or one that does not exist, is refused and nothing written.
+    assert!(matches!(append(&store, 4, &[ids[4], ids[0]]).await, Err(StoreError::Conflict { .. })));
+    let unknown = clearline_domain::AccessEventId::from_raw(ids[5].raw() + 100);
+    assert!(matches!(append(&store, 4, &[unknown]).await, Err(StoreError::Conflict { .. })));
+    assert_eq!(store.log_head().await.unwrap().unwrap().size, 4);
+    append(&store, 4, &ids[4..]).await.unwrap();
+    let done = store.pending_events(4).await.unwrap();
+    assert!(done.events.is_empty());
+    assert_eq!(done.complete_through, ids[5]);
+    // Entries come back in leaf order from both files, and listings show their leaves.
+    let entries = store.log_entries(0, 6).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+    assert_eq!(entries.iter().map(|e| e.leaf_index).collect::<Vec<_>>(), (0..6).map(Some).collect::<Vec<_>>());
+    assert_eq!(entries[1].event.resources, vec!["r2".to_owned()]);
+    let person = store.access_events(crate::AccessFilter::Person(clearline_domain::UserId::from_raw(2)), None, 10);
+    let person = person.await.unwrap().items;
+    assert_eq!(
+        person.iter().map(|e| (e.id, e.leaf_index)).collect::<Vec<_>>(),
+        vec![(ids[4], Some(4)), (ids[2], Some(2)), (ids[0], Some(0))]
+    );
+}
+
+#[tokio::test]
+async fn a_log_kept_in_the_main_file_moves_to_the_access_file_on_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteOptions::new(dir.path().join("db.sqlite"));
+    {
+        // A database as the releases before the access file left it.
+        let mut old = connect(&options.path, &options.access_path(), false).unwrap();
+        let before_access_file = MIGRATIONS.iter().take_while(|m| m.schema == "main").count();
+        migrate(&mut old, &MIGRATIONS[..before_access_file]).unwrap();
+        old.execute_batch(
+            "INSERT INTO access_events (id, at, app_id, user_id, action, resources, outcome, salt, leaf_index) VALUES
+                 (1, 1, 1, 1, 'me', 'a', 'allowed', zeroblob(32), 0),
+                 (2, 2, 1, 1, 'friends', 'b', 'allowed', zeroblob(32), 1),
+                 (3, 3, 1, 1, 'threads', 'c', 'denied:missing_scope', zeroblob(32), NULL);
+             INSERT INTO log_hashes (level, idx, hash) VALUES (0, 0, zeroblob(32)), (0, 1, zeroblob(32)), (1, 0, zeroblob(32));
+             INSERT INTO log_checkpoints (size, root, note, created_at) VALUES (2, zeroblob(32), CAST('note 2' AS BLOB), 5);",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(options).unwrap();
+    let head = store.log_head().await.unwrap().unwrap();
+    assert_eq!((head.size, head.note.as_slice()), (2, b"note 2".as_slice()));
+    assert_eq!(store.log_level(0, 0, 4).await.unwrap().len(), 2);
+    let entries = store.log_entries(0, 2).await.unwrap();
+    assert_eq!(
+        entries.iter().map(|e| (e.id.raw(), e.leaf_index)).collect::<Vec<_>>(),
+        vec![(1, Some(0)), (2, Some(1))]
+    );
+    // The event the old log had not taken yet is still pending, and new ids follow the old ones.
+    let pending = store.pending_events(10).await.unwrap();
+    assert_eq!(pending.events.iter().map(|e| e.id.raw()).collect::<Vec<_>>(), vec![3]);
+    let denied = clearline_domain::AccessOutcome::Denied(clearline_domain::DenyReason::MissingScope);
+    assert_eq!(pending.events[0].event.outcome, denied);
+    let next = store.record_access(access_event_at(9, 1, clearline_domain::AccessAction::Me), None).await.unwrap();
+    assert_eq!(next.raw(), 4);
+    // And the main file no longer has a log of its own.
+    let stale = store.workers.read(|c| Ok(c.prepare("SELECT 1 FROM main.log_hashes").is_err())).await.unwrap();
+    assert!(stale);
 }

@@ -8,10 +8,17 @@
 //!
 //! Reads go to a pool of reader threads fed from one queue; in WAL mode they never block the
 //! writer and always see the last committed state.
+//!
+//! Every connection has two files: the main database and the access file (schema `access`),
+//! which holds the access events of partner calls that changed nothing (reads and most
+//! denials) and the transparency log. SQLite makes a connection drop its page cache of a file
+//! whenever another connection commits to that file, so keeping those frequent commits out of
+//! the main file keeps the readers' caches of messages and conversations warm.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::thread;
 
 use rusqlite::Connection;
@@ -24,6 +31,29 @@ type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 type Completion = Box<dyn FnOnce(bool) + Send>;
 type WriteJob = Box<dyn FnOnce(&Connection, &mut WriterState) -> Completion + Send>;
 
+/// Which of the two files a batch wrote to (the syncer syncs only their WALs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Files {
+    pub(super) main: bool,
+    pub(super) access: bool,
+}
+
+impl Files {
+    pub(super) const MAIN: Self = Self { main: true, access: false };
+    pub(super) const ACCESS: Self = Self { main: false, access: true };
+
+    fn add(&mut self, other: Self) {
+        self.main |= other.main;
+        self.access |= other.access;
+    }
+}
+
+/// The WAL files of the main database and of the access file.
+pub(super) struct WalPaths {
+    pub(super) main: PathBuf,
+    pub(super) access: PathBuf,
+}
+
 /// State that lives on the writer thread between transactions.
 #[derive(Default)]
 pub(super) struct WriterState {
@@ -32,6 +62,11 @@ pub(super) struct WriterState {
     /// A message was erased in this batch: checkpoint the WAL after commit so its old
     /// content does not stay in the log file.
     pub(super) erased: bool,
+    /// The id the next access event gets, in either file: one sequence, so ids are unique
+    /// across the two files and rise in commit order within each.
+    pub(super) next_event_id: i64,
+    /// The files the current batch wrote to.
+    pub(super) wrote: Files,
 }
 
 pub(super) struct Workers {
@@ -39,6 +74,9 @@ pub(super) struct Workers {
     readers: flume::Sender<ReadJob>,
     alive: Arc<AtomicBool>,
     stats: Arc<Counters>,
+    /// Every access event id up to this one is committed (or was rolled back and will never
+    /// exist): a read that starts after loading it sees all of them.
+    events_settled: Arc<AtomicI64>,
     /// Dropping this stops the checkpointer.
     _stop_checkpoints: flume::Sender<()>,
 }
@@ -63,10 +101,14 @@ pub(super) fn wait_briefly(attempt: i32) -> bool {
 /// if the WAL has grown past [`WAL_RESTART_BYTES`], copy the few frames written meanwhile and
 /// wait (briefly blocking the writer) until readers have left the WAL, so the next write starts
 /// it over. The file keeps its size and is overwritten, never regrown.
-pub(super) fn checkpoint_round(checkpointer: &Connection, wal_path: &std::path::Path) -> rusqlite::Result<()> {
-    checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
+pub(super) fn checkpoint_round(
+    checkpointer: &Connection,
+    schema: &str,
+    wal_path: &std::path::Path,
+) -> rusqlite::Result<()> {
+    checkpointer.execute_batch(&format!("PRAGMA {schema}.wal_checkpoint(PASSIVE)"))?;
     if std::fs::metadata(wal_path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
-        checkpointer.execute_batch("PRAGMA wal_checkpoint(RESTART)")?;
+        checkpointer.execute_batch(&format!("PRAGMA {schema}.wal_checkpoint(RESTART)"))?;
     }
     Ok(())
 }
@@ -101,20 +143,21 @@ impl Workers {
         writer: Connection,
         readers: Vec<Connection>,
         checkpointer: Connection,
-        wal_path: std::path::PathBuf,
+        wals: WalPaths,
         max_batch: usize,
         durable: bool,
+        next_event_id: i64,
     ) -> Result<Self, StoreError> {
         // With `durable`, answers wait for an fdatasync of the WAL done by a thread of its own,
         // so the writer runs the next batch while the disk flushes the last one.
         let stats = Arc::new(Counters::default());
         let syncer = if durable {
-            let (tx, rx) = flume::unbounded::<Vec<Completion>>();
-            let path = wal_path.clone();
+            let (tx, rx) = flume::unbounded::<Synced>();
+            let paths = [wals.main.clone(), wals.access.clone()];
             let counters = stats.clone();
             thread::Builder::new()
                 .name("store-syncer".into())
-                .spawn(move || sync_loop(&path, &rx, &counters))
+                .spawn(move || sync_loop(&paths, &rx, &counters))
                 .map_err(|e| StoreError::Open(e.to_string()))?;
             Some(tx)
         } else {
@@ -124,10 +167,14 @@ impl Workers {
         let (wtx, wrx) = flume::unbounded::<WriteJob>();
         let flag = alive.clone();
         let counters = stats.clone();
+        let events_settled = Arc::new(AtomicI64::new(next_event_id - 1));
+        let settled = events_settled.clone();
         thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
-                write_loop(&writer, &wrx, max_batch, &counters, syncer.as_ref());
+                let mut state = WriterState { next_event_id, ..WriterState::default() };
+                let out = WriterOutputs { stats: &counters, syncer: syncer.as_ref(), events_settled: &settled };
+                write_loop(&writer, &wrx, max_batch, &mut state, &out);
                 flag.store(false, Ordering::SeqCst);
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
@@ -149,13 +196,20 @@ impl Workers {
             .spawn(move || {
                 // Runs until the store is dropped (the channel disconnects).
                 while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    if let Err(e) = checkpoint_round(&checkpointer, &wal_path) {
-                        tracing::warn!("store: background checkpoint failed: {e}");
+                    for (schema, wal) in [("main", &wals.main), ("access", &wals.access)] {
+                        if let Err(e) = checkpoint_round(&checkpointer, schema, wal) {
+                            tracing::warn!("store: background checkpoint of {schema} failed: {e}");
+                        }
                     }
                 }
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        Ok(Self { writer: wtx, readers: rtx, alive, stats, _stop_checkpoints: stop })
+        Ok(Self { writer: wtx, readers: rtx, alive, stats, events_settled, _stop_checkpoints: stop })
+    }
+
+    /// Every access event id up to the returned one is committed or will never exist.
+    pub(super) fn events_settled(&self) -> i64 {
+        self.events_settled.load(Ordering::Acquire)
     }
 
     pub(super) fn stats(&self) -> WriteStats {
@@ -187,14 +241,34 @@ impl Workers {
         rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Runs `f` inside the writer's current transaction; resolves after the commit.
+    /// Runs `f` inside the writer's current transaction; resolves after the commit. `f` writes
+    /// to the main file.
     pub(super) async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.write_to(Files::MAIN, f).await
+    }
+
+    /// [`Self::write`] for a job that writes only to the access file (unless it also marks
+    /// `state.wrote.main`).
+    pub(super) async fn write_access<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.write_to(Files::ACCESS, f).await
+    }
+
+    async fn write_to<T, F>(&self, files: Files, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         let job: WriteJob = Box::new(move |conn, state| {
+            state.wrote.add(files);
             let result = in_savepoint(conn, state, f);
             Box::new(move |committed| {
                 let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed) });
@@ -225,41 +299,59 @@ fn in_savepoint<T>(
     }
 }
 
-/// Makes committed batches durable: one fdatasync of the WAL for every batch that arrived
-/// while the last one ran, then their answers. A failed sync fails them all.
-fn sync_loop(wal_path: &std::path::Path, batches: &flume::Receiver<Vec<Completion>>, stats: &Counters) {
-    let mut wal: Option<std::fs::File> = None;
+/// A committed batch waiting for the WALs it wrote to reach the disk.
+struct Synced {
+    completions: Vec<Completion>,
+    files: Files,
+}
+
+/// Makes committed batches durable: one fdatasync of each WAL written to by the batches that
+/// arrived while the last sync ran, then their answers. A failed sync fails them all.
+fn sync_loop(wal_paths: &[PathBuf; 2], batches: &flume::Receiver<Synced>, stats: &Counters) {
+    let mut wals: [Option<std::fs::File>; 2] = [None, None];
     while let Ok(first) = batches.recv() {
         let mut ready = vec![first];
         ready.extend(batches.try_iter());
-        if wal.is_none() {
-            wal = std::fs::OpenOptions::new().write(true).open(wal_path).ok();
-        }
-        let started = std::time::Instant::now();
-        let result = wal.as_ref().map(std::fs::File::sync_data);
-        stats.sync_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-        stats.syncs.fetch_add(1, Ordering::Relaxed);
-        let synced = match result {
-            Some(Ok(())) => true,
-            other => {
-                tracing::error!("store: cannot sync the WAL: {other:?}");
-                false
+        let mut files = Files::default();
+        ready.iter().for_each(|b| files.add(b.files));
+        let mut synced = true;
+        for (i, wanted) in [files.main, files.access].into_iter().enumerate() {
+            if !wanted {
+                continue;
             }
-        };
-        for done in ready.into_iter().flatten() {
+            if wals[i].is_none() {
+                wals[i] = std::fs::OpenOptions::new().write(true).open(&wal_paths[i]).ok();
+            }
+            let started = std::time::Instant::now();
+            let result = wals[i].as_ref().map(std::fs::File::sync_data);
+            stats.sync_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            stats.syncs.fetch_add(1, Ordering::Relaxed);
+            if !matches!(result, Some(Ok(()))) {
+                tracing::error!("store: cannot sync {}: {result:?}", wal_paths[i].display());
+                synced = false;
+            }
+        }
+        for done in ready.into_iter().flat_map(|b| b.completions) {
             done(synced);
         }
     }
+}
+
+/// Where the writer reports: metrics, the syncer (when durable) and the settled event id.
+struct WriterOutputs<'a> {
+    stats: &'a Counters,
+    syncer: Option<&'a flume::Sender<Synced>>,
+    events_settled: &'a AtomicI64,
 }
 
 fn write_loop(
     conn: &Connection,
     jobs: &flume::Receiver<WriteJob>,
     max_batch: usize,
-    stats: &Counters,
-    syncer: Option<&flume::Sender<Vec<Completion>>>,
+    state: &mut WriterState,
+    out: &WriterOutputs<'_>,
 ) {
-    let mut state = WriterState::default();
+    let stats = out.stats;
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
     while let Ok(first) = jobs.recv() {
         batch.push(first);
@@ -268,10 +360,11 @@ fn write_loop(
         // next, so waiting here would only add latency.
         batch.extend(jobs.try_iter().take(max_batch.saturating_sub(1)));
         let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        state.wrote = Files::default();
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
             if began {
-                completions.push(job(conn, &mut state));
+                completions.push(job(conn, state));
             } else {
                 // Could not even begin: answer without running.
                 completions.push(Box::new(|_| ()));
@@ -288,10 +381,12 @@ fn write_loop(
             state.event_seqs.clear();
             tracing::error!("store: batch of {} writes failed to commit", completions.len());
         }
-        match syncer {
+        // Ids this batch took are now committed or rolled back for good.
+        out.events_settled.store(state.next_event_id - 1, Ordering::Release);
+        match out.syncer {
             Some(syncer) if committed => {
-                if let Err(flume::SendError(completions)) = syncer.send(completions) {
-                    completions.into_iter().for_each(|done| done(false));
+                if let Err(flume::SendError(s)) = syncer.send(Synced { completions, files: state.wrote }) {
+                    s.completions.into_iter().for_each(|done| done(false));
                 }
             }
             _ => completions.into_iter().for_each(|done| done(committed)),
@@ -299,7 +394,7 @@ fn write_loop(
         // After an erasure, copy everything back and empty the WAL so the old page images go.
         if committed && state.erased {
             state.erased = false;
-            if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+            if let Err(e) = conn.execute_batch("PRAGMA main.wal_checkpoint(TRUNCATE)") {
                 tracing::warn!("store: checkpoint failed: {e}");
             }
         }
