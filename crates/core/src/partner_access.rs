@@ -167,6 +167,18 @@ impl<S: Store> App<S> {
         Ok(self.store.record_access(event, grant.map(|g| g.id)).await?)
     }
 
+    /// Records the event of an allowed call that changed nothing, then [`Self::release`]s it.
+    /// When the answer waits for the log anyway, the event need not be durable first: the
+    /// log's integration makes it durable.
+    async fn record_and_release(&self, event: NewAccessEvent, grant: &Grant) -> Result<(), CoreError> {
+        let id = if self.settings.integrate_before_release {
+            self.store.record_access_for_release(event, Some(grant.id)).await?
+        } else {
+            self.record(event, Some(grant)).await?
+        };
+        self.release(id).await
+    }
+
     pub(crate) fn event(&self, call: Option<&AppCall>, action: AccessAction, resources: Vec<String>) -> NewAccessEvent {
         NewAccessEvent {
             at: self.clock.now(),
@@ -272,9 +284,7 @@ impl<S: Store> App<S> {
         let call = self.open_call(bearer, AccessAction::Me, Need::Grant).await?;
         let user = self.store.users(vec![call.user_id]).await?.pop().ok_or(CoreError::NotFound { what: "person" })?;
         let id = self.scoped_id(&call, call.user_id).await?;
-        let event =
-            self.record(self.event(Some(&call), AccessAction::Me, vec![id.to_string()]), Some(&call.grant)).await?;
-        self.release(event).await?;
+        self.record_and_release(self.event(Some(&call), AccessAction::Me, vec![id.to_string()]), &call.grant).await?;
         Ok(AppPerson { id, display_name: user.display_name.as_str().to_owned() })
     }
 
@@ -309,8 +319,7 @@ impl<S: Store> App<S> {
             })
             .collect();
         let resources = out.iter().map(|f| f.id.to_string()).collect();
-        let event = self.record(self.event(Some(&call), AccessAction::Friends, resources), Some(&call.grant)).await?;
-        self.release(event).await?;
+        self.record_and_release(self.event(Some(&call), AccessAction::Friends, resources), &call.grant).await?;
         Ok(out)
     }
 
@@ -390,8 +399,7 @@ impl<S: Store> App<S> {
             items.push(self.app_thread(&call, s).await?);
         }
         let resources = items.iter().map(|t| t.id.to_string()).collect();
-        let event = self.record(self.event(Some(&call), AccessAction::Threads, resources), Some(&call.grant)).await?;
-        self.release(event).await?;
+        self.record_and_release(self.event(Some(&call), AccessAction::Threads, resources), &call.grant).await?;
         Ok(Page { items, has_more: page.has_more })
     }
 
@@ -520,8 +528,7 @@ impl<S: Store> App<S> {
         if let (Some(lo), Some(hi)) = (ids.clone().min(), ids.max()) {
             resources.push(if lo == hi { lo.to_string() } else { format!("{lo}..{hi}") });
         }
-        let event = self.record(self.event(Some(&call), AccessAction::Messages, resources), Some(&call.grant)).await?;
-        self.release(event).await?;
+        self.record_and_release(self.event(Some(&call), AccessAction::Messages, resources), &call.grant).await?;
         Ok(Page { items, has_more })
     }
 
@@ -542,9 +549,7 @@ impl<S: Store> App<S> {
             return Err(self.deny(Some(&call), AccessAction::Delete, DenyReason::NotSentViaApp, resources).await);
         }
         let tombstone = if message.deleted_at.is_some() {
-            let event =
-                self.record(self.event(Some(&call), AccessAction::Delete, resources), Some(&call.grant)).await?;
-            self.release(event).await?;
+            self.record_and_release(self.event(Some(&call), AccessAction::Delete, resources), &call.grant).await?;
             message
         } else {
             let event = self.event(Some(&call), AccessAction::Delete, resources);

@@ -6,10 +6,10 @@
 //! and inclusion proofs are computed from those stored hashes with `clearline-tlog`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use clearline_domain::{AccessEvent, AccessEventId, AccessOutcome};
-use clearline_store::{LogAppend, LogCheckpoint, PendingEvents, Store, StoreError};
+use clearline_domain::{AccessEvent, AccessEventId, AccessOutcome, Timestamp};
+use clearline_store::{HashLookup, LogAppend, LogBatch, LogCheckpoint, Store, StoreError};
 use clearline_tlog::note::LogSigner;
 use clearline_tlog::{Checkpoint, Hash, HashReader, ProofFile, inclusion_proof, leaf_hash, node_hash, tree_hash};
 use serde::Serialize;
@@ -107,6 +107,31 @@ fn append(tree: &mut Overlay, from: u64, leaves: &[Hash]) -> Result<Vec<(u8, u64
     Ok(added)
 }
 
+/// The hashes and signed checkpoint that put `batch` into the log after its `from` leaves.
+fn extend_log(
+    signer: &LogSigner,
+    now: Timestamp,
+    batch: &LogBatch,
+    stored: &dyn HashLookup,
+) -> Result<LogAppend, CoreError> {
+    let from = batch.from;
+    // The right edge of the stored tree: the last hash of every level with an odd count.
+    let frontier: Vec<(u8, u64)> = (0..64u8).filter(|l| (from >> l) & 1 == 1).map(|l| (l, (from >> l) - 1)).collect();
+    let mut tree = Overlay(stored.hashes(&frontier)?.into_iter().map(|(l, i, h)| ((l, i), Hash(h))).collect());
+    let leaves: Vec<Hash> =
+        batch.events.iter().map(|e| leaf_hash(&commitment(&canonical_event(e), &e.event.salt))).collect();
+    let added = append(&mut tree, from, &leaves).map_err(store_err)?;
+    let size = from + leaves.len() as u64;
+    let root = tree_hash(&tree, size).map_err(store_err)?;
+    let note = signer.sign(&Checkpoint::new(signer.origin(), size, root)).map_err(store_err)?;
+    Ok(LogAppend {
+        from,
+        leaves: batch.events.iter().map(|e| e.id).collect(),
+        hashes: added,
+        checkpoint: LogCheckpoint { size, root: root.0, note, created_at: now },
+    })
+}
+
 /// An access event as its person (or the app that made the call) can check it.
 #[derive(Debug, Clone)]
 pub struct EventProof {
@@ -128,30 +153,15 @@ impl<S: Store> App<S> {
         Ok(Overlay(found.into_iter().map(|(l, i, h)| ((l, i), Hash(h))).collect()))
     }
 
-    /// Integrates pending events into the log and signs a checkpoint; the new size, or `None`
-    /// when nothing was pending.
-    pub async fn integrate_log(&self, signer: &LogSigner) -> Result<Option<u64>, CoreError> {
-        let PendingEvents { events: pending, complete_through } = self.store.pending_events(MAX_BATCH).await?;
-        if pending.is_empty() {
-            self.settle_through(complete_through);
-            return Ok(None);
-        }
-        let from = self.store.log_head().await?.map_or(0, |h| h.size);
-        // The right edge of the stored tree: the last hash of every level with an odd count.
-        let frontier: Vec<(u8, u64)> =
-            (0..64u8).filter(|l| (from >> l) & 1 == 1).map(|l| (l, (from >> l) - 1)).collect();
-        let mut tree = self.overlay(frontier).await?;
-        let leaves: Vec<Hash> =
-            pending.iter().map(|e| leaf_hash(&commitment(&canonical_event(e), &e.event.salt))).collect();
-        let added = append(&mut tree, from, &leaves).map_err(store_err)?;
-        let size = from + pending.len() as u64;
-        let root = tree_hash(&tree, size).map_err(store_err)?;
-        let note = signer.sign(&Checkpoint::new(signer.origin(), size, root)).map_err(store_err)?;
-        let checkpoint = LogCheckpoint { size, root: root.0, note, created_at: self.clock.now() };
-        let leaves = pending.iter().map(|e| e.id).collect();
-        self.store.append_log(LogAppend { from, leaves, hashes: added, checkpoint }).await?;
-        self.settle_through(complete_through);
-        Ok(Some(size))
+    /// Integrates pending events into the log and signs a checkpoint, in one transaction with
+    /// the writes queued before it; the new size, or `None` when nothing was pending.
+    pub async fn integrate_log(&self, signer: &Arc<LogSigner>) -> Result<Option<u64>, CoreError> {
+        let (signer, now) = (signer.clone(), self.clock.now());
+        let done =
+            self.store.integrate(MAX_BATCH, move |batch, stored| extend_log(&signer, now, batch, stored)).await?;
+        let done = done?;
+        self.settle_through(done.complete_through);
+        Ok(done.size)
     }
 
     /// Tells [`Self::release`] waiters that every event up to `id` is in a signed checkpoint.

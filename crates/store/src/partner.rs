@@ -305,6 +305,14 @@ pub trait AccessStore: Send + Sync {
         event: NewAccessEvent,
         grant: Option<GrantId>,
     ) -> impl Future<Output = StoreResult<AccessEventId>> + Send;
+    /// Records like [`Self::record_access`], but resolves once the event is committed, before
+    /// it is durable: only for a call whose answer then waits until the event is in the log
+    /// ([`LogStore::integrate`] makes every event it takes durable before it resolves).
+    fn record_access_for_release(
+        &self,
+        event: NewAccessEvent,
+        grant: Option<GrantId>,
+    ) -> impl Future<Output = StoreResult<AccessEventId>> + Send;
     /// Sends through an app after `check` approves the context read in the same transaction.
     /// The access event is written in that transaction either way: allowed, naming the new
     /// messages, or denied with the reason `check` gave (and nothing else written).
@@ -387,13 +395,27 @@ pub struct LogCheckpoint {
     pub created_at: Timestamp,
 }
 
-/// Events waiting for the log.
+/// What [`LogStore::integrate`] hands the code that extends the log.
 #[derive(Debug, Clone)]
-pub struct PendingEvents {
-    /// The events, oldest first.
+pub struct LogBatch {
+    /// The log's size (the first new leaf's index).
+    pub from: u64,
+    /// Events not yet in the log, oldest first (never empty).
     pub events: Vec<AccessEvent>,
-    /// Every event with an id up to this one is in the log already or in `events`: once
-    /// `events` are appended, everything up to here is in the log.
+}
+
+/// Reads stored subtree hashes while [`LogStore::integrate`] runs.
+pub trait HashLookup {
+    /// The stored hashes among `wanted` (level, index); absent ones are left out.
+    fn hashes(&self, wanted: &[(u8, u64)]) -> StoreResult<Vec<(u8, u64, [u8; 32])>>;
+}
+
+/// What one [`LogStore::integrate`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Integrated {
+    /// The log's new size, or `None` when no event was waiting.
+    pub size: Option<u64>,
+    /// Every event with an id up to this one is now in the log (or never existed).
     pub complete_through: AccessEventId,
 }
 
@@ -418,12 +440,18 @@ pub trait LogStore: Send + Sync {
     fn log_hashes(&self, wanted: Vec<(u8, u64)>) -> impl Future<Output = StoreResult<Vec<(u8, u64, [u8; 32])>>> + Send;
     /// `count` hashes of one level from `start`, as far as they exist.
     fn log_level(&self, level: u8, start: u64, count: u64) -> impl Future<Output = StoreResult<Vec<[u8; 32]>>> + Send;
-    /// Up to `limit` events not yet in the log, oldest first, and how far that goes.
-    fn pending_events(&self, limit: u32) -> impl Future<Output = StoreResult<PendingEvents>> + Send;
     /// The events at leaves `[start, start + count)`, in leaf order.
     fn log_entries(&self, start: u64, count: u64) -> impl Future<Output = StoreResult<Vec<AccessEvent>>> + Send;
-    /// Appends to the log; `Conflict` (nothing written) if its size is no longer `append.from`.
-    fn append_log(&self, append: LogAppend) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Extends the log, in one transaction with the writes before it: takes up to `limit`
+    /// events not yet in the log, hands them to `extend` (which computes the new hashes and
+    /// signs the checkpoint, and may look up stored hashes) and stores what it returns.
+    /// Resolves once that is durable. An error of `extend` writes nothing and is returned
+    /// inside; a `LogAppend` that does not fit (wrong size, an event twice or unknown) is a
+    /// `Conflict` and writes nothing.
+    fn integrate<E, F>(&self, limit: u32, extend: F) -> impl Future<Output = StoreResult<Result<Integrated, E>>> + Send
+    where
+        E: Send + 'static,
+        F: FnOnce(&LogBatch, &dyn HashLookup) -> Result<LogAppend, E> + Send + 'static;
 }
 
 /// A recommendation to record with its app send.

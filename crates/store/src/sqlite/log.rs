@@ -10,7 +10,7 @@ use super::SqliteStore;
 use super::access::{EVENT_COLS, access_event};
 use super::rows::{Prep, corrupt};
 use crate::StoreError;
-use crate::partner::{LogAppend, LogCheckpoint, LogStore, PendingEvents};
+use crate::partner::{HashLookup, Integrated, LogAppend, LogBatch, LogCheckpoint, LogStore};
 use crate::traits::StoreResult;
 
 fn hash32(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
@@ -40,20 +40,7 @@ impl LogStore for SqliteStore {
     }
 
     async fn log_hashes(&self, wanted: Vec<(u8, u64)>) -> StoreResult<Vec<(u8, u64, [u8; 32])>> {
-        self.workers
-            .read(move |c| {
-                let mut stmt = c.prep("SELECT hash FROM access.log_hashes WHERE level = $1 AND idx = $2")?;
-                let mut out = Vec::with_capacity(wanted.len());
-                for (level, idx) in wanted {
-                    let found: Option<Vec<u8>> =
-                        stmt.query_row(rusqlite::params![level, signed(idx)], |r| r.get(0)).optional()?;
-                    if let Some(h) = found {
-                        out.push((level, idx, hash32(h)?));
-                    }
-                }
-                Ok(out)
-            })
-            .await
+        self.workers.read(move |c| stored_hashes(c, &wanted)).await
     }
 
     async fn log_level(&self, level: u8, start: u64, count: u64) -> StoreResult<Vec<[u8; 32]>> {
@@ -65,42 +52,6 @@ impl LogStore for SqliteStore {
                 let rows = stmt
                     .query_map(rusqlite::params![level, signed(start), signed(start + count)], |r| hash32(r.get(0)?))?;
                 Ok(rows.collect::<Result<_, _>>()?)
-            })
-            .await
-    }
-
-    async fn pending_events(&self, limit: u32) -> StoreResult<PendingEvents> {
-        // Read before the transaction starts, so every event up to it is visible in it.
-        let settled = self.workers.events_settled();
-        self.workers
-            .read(move |c| {
-                // Each file's events enter the log in id order, so what is pending in a file is
-                // what comes after its newest leaf.
-                let mut cursor =
-                    c.prep("SELECT COALESCE(MAX(event_id), 0) FROM access.log_leaves WHERE in_main = $1")?;
-                let main: i64 = cursor.query_row([1], |r| r.get(0))?;
-                let access: i64 = cursor.query_row([0], |r| r.get(0))?;
-                let arm = |table: &str, after: &str| {
-                    format!(
-                        "SELECT * FROM (SELECT {EVENT_COLS}, NULL FROM {table} e
-                         WHERE e.id > {after} AND e.id <= $2 ORDER BY e.id LIMIT $3)"
-                    )
-                };
-                let sql = format!(
-                    "{} UNION ALL {} ORDER BY id LIMIT $3",
-                    arm("main.access_events", "$1"),
-                    arm("access.events", "$4")
-                );
-                let events: Vec<AccessEvent> = c
-                    .prep(&sql)?
-                    .query_map(rusqlite::params![main, settled, limit, access], access_event)?
-                    .collect::<Result<_, _>>()?;
-                // A full batch may have left newer settled events behind.
-                let through = match events.last() {
-                    Some(last) if events.len() >= limit as usize => last.id.raw(),
-                    _ => settled,
-                };
-                Ok(PendingEvents { events, complete_through: AccessEventId::from_raw(through) })
             })
             .await
     }
@@ -127,41 +78,108 @@ impl LogStore for SqliteStore {
             .await
     }
 
-    async fn append_log(&self, append: LogAppend) -> StoreResult<()> {
+    async fn integrate<E, F>(&self, limit: u32, extend: F) -> StoreResult<Result<Integrated, E>>
+    where
+        E: Send + 'static,
+        F: FnOnce(&LogBatch, &dyn HashLookup) -> Result<LogAppend, E> + Send + 'static,
+    {
         self.workers
-            .write_access(move |c, _| {
-                let size = head(c)?.map_or(0, |h| h.size);
-                if size != append.from {
-                    return Err(StoreError::Conflict { what: "log size" });
+            .write_access(move |c, state| {
+                // Every id below the writer's next one is committed, earlier in this
+                // transaction, or rolled back for good: all of them are visible here.
+                let through = state.next_event_id - 1;
+                let events = pending(c, through, limit)?;
+                let complete_through = match events.last() {
+                    // A full batch may leave newer events for the next one.
+                    Some(last) if events.len() >= limit as usize => last.id,
+                    _ => AccessEventId::from_raw(through),
+                };
+                if events.is_empty() {
+                    return Ok(Ok(Integrated { size: None, complete_through }));
                 }
-                // Which file each event is in; the UNIQUE event_id refuses an event twice.
-                let mut in_main = c.prep("SELECT EXISTS (SELECT 1 FROM main.access_events WHERE id = $1)")?;
-                let mut in_access = c.prep("SELECT EXISTS (SELECT 1 FROM access.events WHERE id = $1)")?;
-                let mut leaf =
-                    c.prep("INSERT INTO access.log_leaves (leaf_index, event_id, in_main) VALUES ($1, $2, $3)")?;
-                for (i, id) in append.leaves.iter().enumerate() {
-                    let main: bool = in_main.query_row([id.raw()], |r| r.get(0))?;
-                    if !main && !in_access.query_row::<bool, _, _>([id.raw()], |r| r.get(0))? {
-                        return Err(StoreError::Conflict { what: "log leaf" });
-                    }
-                    match leaf.execute(rusqlite::params![signed(append.from + i as u64), id.raw(), main]) {
-                        Err(rusqlite::Error::SqliteFailure(e, _))
-                            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-                        {
-                            return Err(StoreError::Conflict { what: "log leaf" });
-                        }
-                        other => other?,
-                    };
-                }
-                let mut hash = c.prep("INSERT INTO access.log_hashes (level, idx, hash) VALUES ($1, $2, $3)")?;
-                for (level, idx, h) in &append.hashes {
-                    hash.execute(rusqlite::params![level, signed(*idx), h.as_slice()])?;
-                }
-                let cp = &append.checkpoint;
-                c.prep("INSERT INTO access.log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)")?
-                    .execute(rusqlite::params![signed(cp.size), cp.root.as_slice(), cp.note, cp.created_at.millis()])?;
-                Ok(())
+                let batch = LogBatch { from: head(c)?.map_or(0, |h| h.size), events };
+                let append = match extend(&batch, &Hashes(c)) {
+                    Ok(append) => append,
+                    Err(e) => return Ok(Err(e)),
+                };
+                store_append(c, &append)?;
+                Ok(Ok(Integrated { size: Some(append.checkpoint.size), complete_through }))
             })
             .await
     }
+}
+
+/// Stored hashes, looked up on the connection of the transaction that extends the log.
+struct Hashes<'c>(&'c Connection);
+
+impl HashLookup for Hashes<'_> {
+    fn hashes(&self, wanted: &[(u8, u64)]) -> StoreResult<Vec<(u8, u64, [u8; 32])>> {
+        stored_hashes(self.0, wanted)
+    }
+}
+
+fn stored_hashes(c: &Connection, wanted: &[(u8, u64)]) -> StoreResult<Vec<(u8, u64, [u8; 32])>> {
+    let mut stmt = c.prep("SELECT hash FROM access.log_hashes WHERE level = $1 AND idx = $2")?;
+    let mut out = Vec::with_capacity(wanted.len());
+    for &(level, idx) in wanted {
+        let found: Option<Vec<u8>> = stmt.query_row(rusqlite::params![level, signed(idx)], |r| r.get(0)).optional()?;
+        if let Some(h) = found {
+            out.push((level, idx, hash32(h)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Up to `limit` events with ids up to `through` not in the log yet, oldest first. Each file's
+/// events enter the log in id order, so what is pending in a file is what comes after its
+/// newest leaf.
+fn pending(c: &Connection, through: i64, limit: u32) -> StoreResult<Vec<AccessEvent>> {
+    let mut cursor = c.prep("SELECT COALESCE(MAX(event_id), 0) FROM access.log_leaves WHERE in_main = $1")?;
+    let main: i64 = cursor.query_row([1], |r| r.get(0))?;
+    let access: i64 = cursor.query_row([0], |r| r.get(0))?;
+    let arm = |table: &str, after: &str| {
+        format!(
+            "SELECT * FROM (SELECT {EVENT_COLS}, NULL FROM {table} e
+             WHERE e.id > {after} AND e.id <= $2 ORDER BY e.id LIMIT $3)"
+        )
+    };
+    let sql =
+        format!("{} UNION ALL {} ORDER BY id LIMIT $3", arm("main.access_events", "$1"), arm("access.events", "$4"));
+    let events = c
+        .prep(&sql)?
+        .query_map(rusqlite::params![main, through, limit, access], access_event)?
+        .collect::<Result<_, _>>()?;
+    Ok(events)
+}
+
+/// Stores an extension of the log; `Conflict` if it does not fit the stored log.
+fn store_append(c: &Connection, append: &LogAppend) -> StoreResult<()> {
+    let size = head(c)?.map_or(0, |h| h.size);
+    if size != append.from {
+        return Err(StoreError::Conflict { what: "log size" });
+    }
+    // Which file each event is in; the UNIQUE event_id refuses an event twice.
+    let mut in_main = c.prep("SELECT EXISTS (SELECT 1 FROM main.access_events WHERE id = $1)")?;
+    let mut in_access = c.prep("SELECT EXISTS (SELECT 1 FROM access.events WHERE id = $1)")?;
+    let mut leaf = c.prep("INSERT INTO access.log_leaves (leaf_index, event_id, in_main) VALUES ($1, $2, $3)")?;
+    for (i, id) in append.leaves.iter().enumerate() {
+        let main: bool = in_main.query_row([id.raw()], |r| r.get(0))?;
+        if !main && !in_access.query_row::<bool, _, _>([id.raw()], |r| r.get(0))? {
+            return Err(StoreError::Conflict { what: "log leaf" });
+        }
+        match leaf.execute(rusqlite::params![signed(append.from + i as u64), id.raw(), main]) {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                return Err(StoreError::Conflict { what: "log leaf" });
+            }
+            other => other?,
+        };
+    }
+    let mut hash = c.prep("INSERT INTO access.log_hashes (level, idx, hash) VALUES ($1, $2, $3)")?;
+    for (level, idx, h) in &append.hashes {
+        hash.execute(rusqlite::params![level, signed(*idx), h.as_slice()])?;
+    }
+    let cp = &append.checkpoint;
+    c.prep("INSERT INTO access.log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)")?
+        .execute(rusqlite::params![signed(cp.size), cp.root.as_slice(), cp.note, cp.created_at.millis()])?;
+    Ok(())
 }

@@ -203,22 +203,38 @@ async fn main_event(store: &SqliteStore, ms: i64) -> clearline_domain::AccessEve
         .unwrap()
 }
 
-/// Appends `events` to the log (with made-up hashes and checkpoint; the store keeps what it is given).
-async fn append(store: &SqliteStore, from: u64, events: &[clearline_domain::AccessEventId]) -> StoreResult<()> {
-    let size = from + events.len() as u64;
-    store
-        .append_log(crate::LogAppend {
-            from,
-            leaves: events.to_vec(),
-            hashes: vec![(0, from, [size as u8; 32])],
-            checkpoint: crate::LogCheckpoint {
-                size,
-                root: [size as u8; 32],
-                note: format!("checkpoint {size}").into_bytes(),
-                created_at: Timestamp::from_millis(9),
-            },
+/// Integrates up to `limit` pending events with made-up hashes and checkpoint (the store keeps
+/// what it is given), or puts `leaves` instead of the batch's events when given; the events
+/// the batch held, and what integrate said.
+async fn integrate(
+    store: &SqliteStore,
+    limit: u32,
+    leaves: Option<Vec<clearline_domain::AccessEventId>>,
+) -> StoreResult<(Vec<clearline_domain::AccessEventId>, crate::Integrated)> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let batch_ids = seen.clone();
+    let done = store
+        .integrate(limit, move |batch, _| {
+            let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
+            *batch_ids.lock().unwrap() = ids.clone();
+            let leaves = leaves.unwrap_or(ids);
+            let size = batch.from + leaves.len() as u64;
+            Ok::<_, ()>(crate::LogAppend {
+                from: batch.from,
+                leaves,
+                hashes: vec![(0, batch.from, [size as u8; 32])],
+                checkpoint: crate::LogCheckpoint {
+                    size,
+                    root: [size as u8; 32],
+                    note: format!("checkpoint {size}").into_bytes(),
+                    created_at: Timestamp::from_millis(9),
+                },
+            })
         })
-        .await
+        .await?
+        .unwrap();
+    let ids = seen.lock().unwrap().clone();
+    Ok((ids, done))
 }
 
 fn data_versions(conn: &rusqlite::Connection) -> (i64, i64) {
@@ -259,22 +275,20 @@ async fn the_log_takes_the_events_of_both_files_in_order_and_skips_none() {
         });
     }
     // A batch of four: the four oldest, and nothing newer is promised.
-    let first = store.pending_events(4).await.unwrap();
-    assert_eq!(first.events.iter().map(|e| e.id).collect::<Vec<_>>(), ids[..4]);
-    assert_eq!(first.complete_through, ids[3]);
-    append(&store, 0, &ids[..4]).await.unwrap();
-    let rest = store.pending_events(4).await.unwrap();
-    assert_eq!(rest.events.iter().map(|e| e.id).collect::<Vec<_>>(), ids[4..]);
-    assert_eq!(rest.complete_through, ids[5]);
+    let (first, done) = integrate(&store, 4, None).await.unwrap();
+    assert_eq!(first, ids[..4]);
+    assert_eq!(done, crate::Integrated { size: Some(4), complete_through: ids[3] });
     // An event already in the log, or one that does not exist, is refused and nothing written.
-    assert!(matches!(append(&store, 4, &[ids[4], ids[0]]).await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(integrate(&store, 4, Some(vec![ids[4], ids[0]])).await, Err(StoreError::Conflict { .. })));
     let unknown = clearline_domain::AccessEventId::from_raw(ids[5].raw() + 100);
-    assert!(matches!(append(&store, 4, &[unknown]).await, Err(StoreError::Conflict { .. })));
+    assert!(matches!(integrate(&store, 4, Some(vec![unknown])).await, Err(StoreError::Conflict { .. })));
     assert_eq!(store.log_head().await.unwrap().unwrap().size, 4);
-    append(&store, 4, &ids[4..]).await.unwrap();
-    let done = store.pending_events(4).await.unwrap();
-    assert!(done.events.is_empty());
-    assert_eq!(done.complete_through, ids[5]);
+    let (rest, done) = integrate(&store, 4, None).await.unwrap();
+    assert_eq!(rest, ids[4..]);
+    assert_eq!(done, crate::Integrated { size: Some(6), complete_through: ids[5] });
+    let (none, done) = integrate(&store, 4, None).await.unwrap();
+    assert!(none.is_empty());
+    assert_eq!(done, crate::Integrated { size: None, complete_through: ids[5] });
     // Entries come back in leaf order from both files, and listings show their leaves.
     let entries = store.log_entries(0, 6).await.unwrap();
     assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
@@ -317,12 +331,14 @@ async fn a_log_kept_in_the_main_file_moves_to_the_access_file_on_upgrade() {
         vec![(1, Some(0)), (2, Some(1))]
     );
     // The event the old log had not taken yet is still pending, and new ids follow the old ones.
-    let pending = store.pending_events(10).await.unwrap();
-    assert_eq!(pending.events.iter().map(|e| e.id.raw()).collect::<Vec<_>>(), vec![3]);
-    let denied = clearline_domain::AccessOutcome::Denied(clearline_domain::DenyReason::MissingScope);
-    assert_eq!(pending.events[0].event.outcome, denied);
     let next = store.record_access(access_event_at(9, 1, clearline_domain::AccessAction::Me), None).await.unwrap();
     assert_eq!(next.raw(), 4);
+    let (pending, done) = integrate(&store, 10, None).await.unwrap();
+    assert_eq!(pending.iter().map(|e| e.raw()).collect::<Vec<_>>(), vec![3, 4]);
+    assert_eq!(done.size, Some(4));
+    let third = store.log_entries(2, 1).await.unwrap().remove(0);
+    let denied = clearline_domain::AccessOutcome::Denied(clearline_domain::DenyReason::MissingScope);
+    assert_eq!((third.id.raw(), third.event.outcome), (3, denied));
     // And the main file no longer has a log of its own.
     let stale = store.workers.read(|c| Ok(c.prepare("SELECT 1 FROM main.log_hashes").is_err())).await.unwrap();
     assert!(stale);

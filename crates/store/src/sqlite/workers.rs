@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 
 use rusqlite::Connection;
@@ -29,7 +29,13 @@ use crate::StoreError;
 
 type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 type Completion = Box<dyn FnOnce(bool) + Send>;
-type WriteJob = Box<dyn FnOnce(&Connection, &mut WriterState) -> Completion + Send>;
+type WriteJob = Box<dyn FnOnce(&Connection, &mut WriterState) -> Done + Send>;
+
+/// A job that ran: how to answer it once its batch is committed (and, if `synced`, durable).
+struct Done {
+    synced: bool,
+    completion: Completion,
+}
 
 /// Which of the two files a batch wrote to (the syncer syncs only their WALs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -74,9 +80,6 @@ pub(super) struct Workers {
     readers: flume::Sender<ReadJob>,
     alive: Arc<AtomicBool>,
     stats: Arc<Counters>,
-    /// Every access event id up to this one is committed (or was rolled back and will never
-    /// exist): a read that starts after loading it sees all of them.
-    events_settled: Arc<AtomicI64>,
     /// Dropping this stops the checkpointer.
     _stop_checkpoints: flume::Sender<()>,
 }
@@ -167,14 +170,11 @@ impl Workers {
         let (wtx, wrx) = flume::unbounded::<WriteJob>();
         let flag = alive.clone();
         let counters = stats.clone();
-        let events_settled = Arc::new(AtomicI64::new(next_event_id - 1));
-        let settled = events_settled.clone();
         thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
                 let mut state = WriterState { next_event_id, ..WriterState::default() };
-                let out = WriterOutputs { stats: &counters, syncer: syncer.as_ref(), events_settled: &settled };
-                write_loop(&writer, &wrx, max_batch, &mut state, &out);
+                write_loop(&writer, &wrx, max_batch, &mut state, &counters, syncer.as_ref());
                 flag.store(false, Ordering::SeqCst);
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
@@ -204,12 +204,7 @@ impl Workers {
                 }
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
-        Ok(Self { writer: wtx, readers: rtx, alive, stats, events_settled, _stop_checkpoints: stop })
-    }
-
-    /// Every access event id up to the returned one is committed or will never exist.
-    pub(super) fn events_settled(&self) -> i64 {
-        self.events_settled.load(Ordering::Acquire)
+        Ok(Self { writer: wtx, readers: rtx, alive, stats, _stop_checkpoints: stop })
     }
 
     pub(super) fn stats(&self) -> WriteStats {
@@ -248,7 +243,7 @@ impl Workers {
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
     {
-        self.write_to(Files::MAIN, f).await
+        self.write_to(Files::MAIN, true, f).await
     }
 
     /// [`Self::write`] for a job that writes only to the access file (unless it also marks
@@ -258,10 +253,21 @@ impl Workers {
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
     {
-        self.write_to(Files::ACCESS, f).await
+        self.write_to(Files::ACCESS, true, f).await
     }
 
-    async fn write_to<T, F>(&self, files: Files, f: F) -> Result<T, StoreError>
+    /// [`Self::write_access`] that resolves once committed, without waiting for the WAL to
+    /// reach the disk: a later synced write to the access file makes it durable too (an
+    /// fdatasync covers every frame written before it).
+    pub(super) async fn write_access_unsynced<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.write_to(Files::ACCESS, false, f).await
+    }
+
+    async fn write_to<T, F>(&self, files: Files, synced: bool, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
@@ -270,9 +276,12 @@ impl Workers {
         let job: WriteJob = Box::new(move |conn, state| {
             state.wrote.add(files);
             let result = in_savepoint(conn, state, f);
-            Box::new(move |committed| {
-                let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed) });
-            })
+            Done {
+                synced,
+                completion: Box::new(move |committed| {
+                    let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed) });
+                }),
+            }
         });
         self.writer.send(job).map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -337,21 +346,14 @@ fn sync_loop(wal_paths: &[PathBuf; 2], batches: &flume::Receiver<Synced>, stats:
     }
 }
 
-/// Where the writer reports: metrics, the syncer (when durable) and the settled event id.
-struct WriterOutputs<'a> {
-    stats: &'a Counters,
-    syncer: Option<&'a flume::Sender<Synced>>,
-    events_settled: &'a AtomicI64,
-}
-
 fn write_loop(
     conn: &Connection,
     jobs: &flume::Receiver<WriteJob>,
     max_batch: usize,
     state: &mut WriterState,
-    out: &WriterOutputs<'_>,
+    stats: &Counters,
+    syncer: Option<&flume::Sender<Synced>>,
 ) {
-    let stats = out.stats;
     let mut batch: Vec<WriteJob> = Vec::with_capacity(max_batch);
     while let Ok(first) = jobs.recv() {
         batch.push(first);
@@ -361,13 +363,13 @@ fn write_loop(
         batch.extend(jobs.try_iter().take(max_batch.saturating_sub(1)));
         let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
         state.wrote = Files::default();
-        let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+        let mut done: Vec<Done> = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
             if began {
-                completions.push(job(conn, state));
+                done.push(job(conn, state));
             } else {
                 // Could not even begin: answer without running.
-                completions.push(Box::new(|_| ()));
+                done.push(Done { synced: false, completion: Box::new(|_| ()) });
                 drop(job);
             }
         }
@@ -375,16 +377,17 @@ fn write_loop(
         let committed = began && conn.execute_batch("COMMIT").is_ok();
         stats.commit_micros.fetch_add(commit_started.elapsed().as_micros() as u64, Ordering::Relaxed);
         stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats.writes.fetch_add(completions.len() as u64, Ordering::Relaxed);
+        stats.writes.fetch_add(done.len() as u64, Ordering::Relaxed);
         if !committed {
             let _ = conn.execute_batch("ROLLBACK");
             state.event_seqs.clear();
-            tracing::error!("store: batch of {} writes failed to commit", completions.len());
+            tracing::error!("store: batch of {} writes failed to commit", done.len());
         }
-        // Ids this batch took are now committed or rolled back for good.
-        out.events_settled.store(state.next_event_id - 1, Ordering::Release);
-        match out.syncer {
-            Some(syncer) if committed => {
+        let (to_sync, now): (Vec<Done>, Vec<Done>) = done.into_iter().partition(|d| d.synced);
+        now.into_iter().for_each(|d| (d.completion)(committed));
+        let completions: Vec<Completion> = to_sync.into_iter().map(|d| d.completion).collect();
+        match syncer {
+            Some(syncer) if committed && !completions.is_empty() => {
                 if let Err(flume::SendError(s)) = syncer.send(Synced { completions, files: state.wrote }) {
                     s.completions.into_iter().for_each(|done| done(false));
                 }
