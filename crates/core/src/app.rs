@@ -58,6 +58,8 @@ pub struct App<S: Store> {
     pub(crate) log_integrated: tokio::sync::watch::Sender<i64>,
     /// Wakes the sequencer when a response waits for its event.
     pub(crate) log_wake: tokio::sync::Notify,
+    /// Events the sequencer records with its next integration.
+    pub(crate) log_queue: Mutex<Vec<crate::transparency::Queued>>,
 }
 
 impl<S: Store> App<S> {
@@ -78,6 +80,7 @@ impl<S: Store> App<S> {
             server_key: None,
             log_integrated: tokio::sync::watch::Sender::new(0),
             log_wake: tokio::sync::Notify::new(),
+            log_queue: Mutex::new(Vec::new()),
         }
     }
 

@@ -16,7 +16,8 @@ use clearline_domain::{
     Partner, PartnerApp, Scope, Tier, Timestamp, UserId,
 };
 use clearline_store::{
-    AccessFilter, ActivityCursor, AppSend, ConversationSummary, ReaderRule, Store, TokenKind, TokenRecord,
+    AccessFilter, ActivityCursor, AppSend, ConversationSummary, EventToRecord, ReaderRule, Store, TokenKind,
+    TokenRecord,
 };
 
 use crate::scoped_id::ScopedIdKey;
@@ -167,16 +168,15 @@ impl<S: Store> App<S> {
         Ok(self.store.record_access(event, grant.map(|g| g.id)).await?)
     }
 
-    /// Records the event of an allowed call that changed nothing, then [`Self::release`]s it.
-    /// When the answer waits for the log anyway, the event need not be durable first: the
-    /// log's integration makes it durable.
+    /// Records the event of an allowed call that changed nothing; with
+    /// `integrate_before_release`, as part of the next integration, which the answer waits for.
     async fn record_and_release(&self, event: NewAccessEvent, grant: &Grant) -> Result<(), CoreError> {
-        let id = if self.settings.integrate_before_release {
-            self.store.record_access_for_release(event, Some(grant.id)).await?
+        if self.settings.integrate_before_release {
+            self.record_in_log(EventToRecord { event, grant: Some(grant.id) }).await?;
         } else {
-            self.record(event, Some(grant)).await?
-        };
-        self.release(id).await
+            self.record(event, Some(grant)).await?;
+        }
+        Ok(())
     }
 
     pub(crate) fn event(&self, call: Option<&AppCall>, action: AccessAction, resources: Vec<String>) -> NewAccessEvent {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use clearline_domain::{AccessEvent, AccessEventId, AccessOutcome, Timestamp};
-use clearline_store::{HashLookup, LogAppend, LogBatch, LogCheckpoint, Store, StoreError};
+use clearline_store::{EventToRecord, HashLookup, LogAppend, LogBatch, LogCheckpoint, Store, StoreError};
 use clearline_tlog::note::LogSigner;
 use clearline_tlog::{Checkpoint, Hash, HashReader, ProofFile, inclusion_proof, leaf_hash, node_hash, tree_hash};
 use serde::Serialize;
@@ -113,17 +113,17 @@ fn extend_log(
     now: Timestamp,
     batch: &LogBatch,
     stored: &dyn HashLookup,
-) -> Result<LogAppend, CoreError> {
+) -> Result<LogAppend, StoreError> {
     let from = batch.from;
     // The right edge of the stored tree: the last hash of every level with an odd count.
     let frontier: Vec<(u8, u64)> = (0..64u8).filter(|l| (from >> l) & 1 == 1).map(|l| (l, (from >> l) - 1)).collect();
     let mut tree = Overlay(stored.hashes(&frontier)?.into_iter().map(|(l, i, h)| ((l, i), Hash(h))).collect());
     let leaves: Vec<Hash> =
         batch.events.iter().map(|e| leaf_hash(&commitment(&canonical_event(e), &e.event.salt))).collect();
-    let added = append(&mut tree, from, &leaves).map_err(store_err)?;
+    let added = append(&mut tree, from, &leaves).map_err(corrupt)?;
     let size = from + leaves.len() as u64;
-    let root = tree_hash(&tree, size).map_err(store_err)?;
-    let note = signer.sign(&Checkpoint::new(signer.origin(), size, root)).map_err(store_err)?;
+    let root = tree_hash(&tree, size).map_err(corrupt)?;
+    let note = signer.sign(&Checkpoint::new(signer.origin(), size, root)).map_err(corrupt)?;
     Ok(LogAppend {
         from,
         leaves: batch.events.iter().map(|e| e.id).collect(),
@@ -143,8 +143,18 @@ pub struct EventProof {
     pub proof: Option<Vec<u8>>,
 }
 
+fn corrupt(e: clearline_tlog::Error) -> StoreError {
+    StoreError::Corrupt(format!("log: {e}"))
+}
+
 fn store_err(e: clearline_tlog::Error) -> CoreError {
-    CoreError::Store(StoreError::Corrupt(format!("log: {e}")))
+    CoreError::Store(corrupt(e))
+}
+
+/// An event of a call that changed nothing, waiting to be recorded with the next integration.
+pub(crate) struct Queued {
+    record: EventToRecord,
+    done: tokio::sync::oneshot::Sender<Option<AccessEventId>>,
 }
 
 impl<S: Store> App<S> {
@@ -153,15 +163,49 @@ impl<S: Store> App<S> {
         Ok(Overlay(found.into_iter().map(|(l, i, h)| ((l, i), Hash(h))).collect()))
     }
 
-    /// Integrates pending events into the log and signs a checkpoint, in one transaction with
-    /// the writes queued before it; the new size, or `None` when nothing was pending.
+    /// Records the queued events of calls that changed nothing, integrates pending events
+    /// into the log and signs a checkpoint, all in one transaction; the new size, or `None`
+    /// when nothing was pending.
     pub async fn integrate_log(&self, signer: &Arc<LogSigner>) -> Result<Option<u64>, CoreError> {
+        let queued: Vec<Queued> = {
+            let mut queue = self.log_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let n = queue.len().min(MAX_BATCH as usize);
+            queue.drain(..n).collect()
+        };
+        let (record, waiters): (Vec<_>, Vec<_>) = queued.into_iter().map(|q| (q.record, q.done)).unzip();
         let (signer, now) = (signer.clone(), self.clock.now());
-        let done =
-            self.store.integrate(MAX_BATCH, move |batch, stored| extend_log(&signer, now, batch, stored)).await?;
-        let done = done?;
-        self.settle_through(done.complete_through);
-        Ok(done.size)
+        let extend = move |batch: &LogBatch, stored: &dyn HashLookup| extend_log(&signer, now, batch, stored);
+        match self.store.integrate(record, MAX_BATCH, extend).await {
+            Ok(done) => {
+                self.settle_through(done.complete_through);
+                for (waiter, id) in waiters.into_iter().zip(done.recorded) {
+                    let _ = waiter.send(Some(id));
+                }
+                Ok(done.size)
+            }
+            Err(e) => {
+                // Nothing was recorded: those calls fail without answering.
+                for waiter in waiters {
+                    let _ = waiter.send(None);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Records the event of a call that changed nothing with the next integration and waits
+    /// until it is in a signed checkpoint: one durable write for the event and the log.
+    /// `LogUnavailable` if that takes longer than 10 seconds or fails.
+    pub(crate) async fn record_in_log(&self, record: EventToRecord) -> Result<AccessEventId, CoreError> {
+        let (done, recorded) = tokio::sync::oneshot::channel();
+        self.log_queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(Queued { record, done });
+        self.log_wake.notify_one();
+        let id = match tokio::time::timeout(RELEASE_TIMEOUT, recorded).await {
+            Ok(Ok(Some(id))) => id,
+            _ => return Err(CoreError::LogUnavailable),
+        };
+        self.release(id).await?;
+        Ok(id)
     }
 
     /// Tells [`Self::release`] waiters that every event up to `id` is in a signed checkpoint.

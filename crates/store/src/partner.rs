@@ -305,14 +305,6 @@ pub trait AccessStore: Send + Sync {
         event: NewAccessEvent,
         grant: Option<GrantId>,
     ) -> impl Future<Output = StoreResult<AccessEventId>> + Send;
-    /// Records like [`Self::record_access`], but resolves once the event is committed, before
-    /// it is durable: only for a call whose answer then waits until the event is in the log
-    /// ([`LogStore::integrate`] makes every event it takes durable before it resolves).
-    fn record_access_for_release(
-        &self,
-        event: NewAccessEvent,
-        grant: Option<GrantId>,
-    ) -> impl Future<Output = StoreResult<AccessEventId>> + Send;
     /// Sends through an app after `check` approves the context read in the same transaction.
     /// The access event is written in that transaction either way: allowed, naming the new
     /// messages, or denied with the reason `check` gave (and nothing else written).
@@ -411,12 +403,23 @@ pub trait HashLookup {
 }
 
 /// What one [`LogStore::integrate`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Integrated {
     /// The log's new size, or `None` when no event was waiting.
     pub size: Option<u64>,
+    /// The ids the recorded events got, in the order given.
+    pub recorded: Vec<AccessEventId>,
     /// Every event with an id up to this one is now in the log (or never existed).
     pub complete_through: AccessEventId,
+}
+
+/// An access event to record as [`AccessStore::record_access`] does (marking its grant used).
+#[derive(Debug, Clone)]
+pub struct EventToRecord {
+    /// The event.
+    pub event: NewAccessEvent,
+    /// The grant the call used.
+    pub grant: Option<GrantId>,
 }
 
 /// What one integration adds to the log, all in one transaction.
@@ -442,16 +445,21 @@ pub trait LogStore: Send + Sync {
     fn log_level(&self, level: u8, start: u64, count: u64) -> impl Future<Output = StoreResult<Vec<[u8; 32]>>> + Send;
     /// The events at leaves `[start, start + count)`, in leaf order.
     fn log_entries(&self, start: u64, count: u64) -> impl Future<Output = StoreResult<Vec<AccessEvent>>> + Send;
-    /// Extends the log, in one transaction with the writes before it: takes up to `limit`
-    /// events not yet in the log, hands them to `extend` (which computes the new hashes and
+    /// Records `record` (events of calls that changed nothing, whose answers wait for the
+    /// log), then extends the log in the same transaction: takes up to `limit` events not yet
+    /// in the log, oldest first, hands them to `extend` (which computes the new hashes and
     /// signs the checkpoint, and may look up stored hashes) and stores what it returns.
-    /// Resolves once that is durable. An error of `extend` writes nothing and is returned
-    /// inside; a `LogAppend` that does not fit (wrong size, an event twice or unknown) is a
-    /// `Conflict` and writes nothing.
-    fn integrate<E, F>(&self, limit: u32, extend: F) -> impl Future<Output = StoreResult<Result<Integrated, E>>> + Send
+    /// Resolves once all of it is durable. If `extend` fails, or returns a `LogAppend` that
+    /// does not fit (wrong size, an event twice or unknown: `Conflict`), nothing is written,
+    /// not even `record`.
+    fn integrate<F>(
+        &self,
+        record: Vec<EventToRecord>,
+        limit: u32,
+        extend: F,
+    ) -> impl Future<Output = StoreResult<Integrated>> + Send
     where
-        E: Send + 'static,
-        F: FnOnce(&LogBatch, &dyn HashLookup) -> Result<LogAppend, E> + Send + 'static;
+        F: FnOnce(&LogBatch, &dyn HashLookup) -> StoreResult<LogAppend> + Send + 'static;
 }
 
 /// A recommendation to record with its app send.

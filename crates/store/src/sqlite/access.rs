@@ -223,16 +223,6 @@ impl AccessStore for SqliteStore {
         self.workers.write_access(move |c, state| insert_event(c, state, EventFile::Access, &event, grant)).await
     }
 
-    async fn record_access_for_release(
-        &self,
-        event: NewAccessEvent,
-        grant: Option<GrantId>,
-    ) -> StoreResult<AccessEventId> {
-        self.workers
-            .write_access_unsynced(move |c, state| insert_event(c, state, EventFile::Access, &event, grant))
-            .await
-    }
-
     async fn send_via_app(
         &self,
         send: AppSend,

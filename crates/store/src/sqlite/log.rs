@@ -7,10 +7,10 @@ use clearline_domain::{AccessEvent, AccessEventId, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::SqliteStore;
-use super::access::{EVENT_COLS, access_event};
+use super::access::{EVENT_COLS, EventFile, access_event, insert_event};
 use super::rows::{Prep, corrupt};
 use crate::StoreError;
-use crate::partner::{HashLookup, Integrated, LogAppend, LogBatch, LogCheckpoint, LogStore};
+use crate::partner::{EventToRecord, HashLookup, Integrated, LogAppend, LogBatch, LogCheckpoint, LogStore};
 use crate::traits::StoreResult;
 
 fn hash32(bytes: Vec<u8>) -> rusqlite::Result<[u8; 32]> {
@@ -78,13 +78,16 @@ impl LogStore for SqliteStore {
             .await
     }
 
-    async fn integrate<E, F>(&self, limit: u32, extend: F) -> StoreResult<Result<Integrated, E>>
+    async fn integrate<F>(&self, record: Vec<EventToRecord>, limit: u32, extend: F) -> StoreResult<Integrated>
     where
-        E: Send + 'static,
-        F: FnOnce(&LogBatch, &dyn HashLookup) -> Result<LogAppend, E> + Send + 'static,
+        F: FnOnce(&LogBatch, &dyn HashLookup) -> StoreResult<LogAppend> + Send + 'static,
     {
         self.workers
             .write_access(move |c, state| {
+                let mut recorded = Vec::with_capacity(record.len());
+                for r in &record {
+                    recorded.push(insert_event(c, state, EventFile::Access, &r.event, r.grant)?);
+                }
                 // Every id below the writer's next one is committed, earlier in this
                 // transaction, or rolled back for good: all of them are visible here.
                 let through = state.next_event_id - 1;
@@ -95,15 +98,12 @@ impl LogStore for SqliteStore {
                     _ => AccessEventId::from_raw(through),
                 };
                 if events.is_empty() {
-                    return Ok(Ok(Integrated { size: None, complete_through }));
+                    return Ok(Integrated { size: None, recorded, complete_through });
                 }
                 let batch = LogBatch { from: head(c)?.map_or(0, |h| h.size), events };
-                let append = match extend(&batch, &Hashes(c)) {
-                    Ok(append) => append,
-                    Err(e) => return Ok(Err(e)),
-                };
+                let append = extend(&batch, &Hashes(c))?;
                 store_append(c, &append)?;
-                Ok(Ok(Integrated { size: Some(append.checkpoint.size), complete_through }))
+                Ok(Integrated { size: Some(append.checkpoint.size), recorded, complete_through })
             })
             .await
     }

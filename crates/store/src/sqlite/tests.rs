@@ -203,23 +203,24 @@ async fn main_event(store: &SqliteStore, ms: i64) -> clearline_domain::AccessEve
         .unwrap()
 }
 
-/// Integrates up to `limit` pending events with made-up hashes and checkpoint (the store keeps
-/// what it is given), or puts `leaves` instead of the batch's events when given; the events
-/// the batch held, and what integrate said.
-async fn integrate(
+/// Records `record` and integrates up to `limit` pending events with made-up hashes and
+/// checkpoint (the store keeps what it is given), or puts `leaves` instead of the batch's
+/// events when given; the events the batch held, and what integrate said.
+async fn integrate_with(
     store: &SqliteStore,
+    record: Vec<crate::EventToRecord>,
     limit: u32,
     leaves: Option<Vec<clearline_domain::AccessEventId>>,
 ) -> StoreResult<(Vec<clearline_domain::AccessEventId>, crate::Integrated)> {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let batch_ids = seen.clone();
     let done = store
-        .integrate(limit, move |batch, _| {
+        .integrate(record, limit, move |batch: &crate::LogBatch, _: &dyn crate::HashLookup| {
             let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
             *batch_ids.lock().unwrap() = ids.clone();
             let leaves = leaves.unwrap_or(ids);
             let size = batch.from + leaves.len() as u64;
-            Ok::<_, ()>(crate::LogAppend {
+            Ok(crate::LogAppend {
                 from: batch.from,
                 leaves,
                 hashes: vec![(0, batch.from, [size as u8; 32])],
@@ -231,10 +232,17 @@ async fn integrate(
                 },
             })
         })
-        .await?
-        .unwrap();
+        .await?;
     let ids = seen.lock().unwrap().clone();
     Ok((ids, done))
+}
+
+async fn integrate(
+    store: &SqliteStore,
+    limit: u32,
+    leaves: Option<Vec<clearline_domain::AccessEventId>>,
+) -> StoreResult<(Vec<clearline_domain::AccessEventId>, crate::Integrated)> {
+    integrate_with(store, Vec::new(), limit, leaves).await
 }
 
 fn data_versions(conn: &rusqlite::Connection) -> (i64, i64) {
@@ -277,7 +285,7 @@ async fn the_log_takes_the_events_of_both_files_in_order_and_skips_none() {
     // A batch of four: the four oldest, and nothing newer is promised.
     let (first, done) = integrate(&store, 4, None).await.unwrap();
     assert_eq!(first, ids[..4]);
-    assert_eq!(done, crate::Integrated { size: Some(4), complete_through: ids[3] });
+    assert_eq!(done, crate::Integrated { size: Some(4), recorded: vec![], complete_through: ids[3] });
     // An event already in the log, or one that does not exist, is refused and nothing written.
     assert!(matches!(integrate(&store, 4, Some(vec![ids[4], ids[0]])).await, Err(StoreError::Conflict { .. })));
     let unknown = clearline_domain::AccessEventId::from_raw(ids[5].raw() + 100);
@@ -285,10 +293,10 @@ async fn the_log_takes_the_events_of_both_files_in_order_and_skips_none() {
     assert_eq!(store.log_head().await.unwrap().unwrap().size, 4);
     let (rest, done) = integrate(&store, 4, None).await.unwrap();
     assert_eq!(rest, ids[4..]);
-    assert_eq!(done, crate::Integrated { size: Some(6), complete_through: ids[5] });
+    assert_eq!(done, crate::Integrated { size: Some(6), recorded: vec![], complete_through: ids[5] });
     let (none, done) = integrate(&store, 4, None).await.unwrap();
     assert!(none.is_empty());
-    assert_eq!(done, crate::Integrated { size: None, complete_through: ids[5] });
+    assert_eq!(done, crate::Integrated { size: None, recorded: vec![], complete_through: ids[5] });
     // Entries come back in leaf order from both files, and listings show their leaves.
     let entries = store.log_entries(0, 6).await.unwrap();
     assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
@@ -342,4 +350,27 @@ async fn a_log_kept_in_the_main_file_moves_to_the_access_file_on_upgrade() {
     // And the main file no longer has a log of its own.
     let stale = store.workers.read(|c| Ok(c.prepare("SELECT 1 FROM main.log_hashes").is_err())).await.unwrap();
     assert!(stale);
+}
+
+#[tokio::test]
+async fn events_recorded_with_an_integration_are_in_it_or_not_written_at_all() {
+    let (_d, store) = open();
+    let earlier = main_event(&store, 1).await;
+    let record = |ms| crate::EventToRecord {
+        event: access_event_at(ms, 3, clearline_domain::AccessAction::Messages),
+        grant: None,
+    };
+    // A log extension that does not fit writes nothing, not even the events to record.
+    let refused = integrate_with(&store, vec![record(2)], 10, Some(vec![earlier, earlier])).await;
+    assert!(matches!(refused, Err(StoreError::Conflict { .. })));
+    assert_eq!(store.access_events(crate::AccessFilter::All, None, 10).await.unwrap().items.len(), 1);
+    assert!(store.log_head().await.unwrap().is_none());
+    // Otherwise they get the next ids and enter the log with what was pending.
+    let (batch, done) = integrate_with(&store, vec![record(3), record(4)], 10, None).await.unwrap();
+    assert_eq!(done.recorded.len(), 2);
+    assert!(done.recorded[0] > earlier && done.recorded[1] > done.recorded[0]);
+    assert_eq!(batch, vec![earlier, done.recorded[0], done.recorded[1]]);
+    assert_eq!((done.size, done.complete_through), (Some(3), done.recorded[1]));
+    let listed = store.access_events(crate::AccessFilter::All, None, 10).await.unwrap().items;
+    assert_eq!(listed.iter().map(|e| e.leaf_index).collect::<Vec<_>>(), vec![Some(2), Some(1), Some(0)]);
 }

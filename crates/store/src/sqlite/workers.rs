@@ -29,13 +29,7 @@ use crate::StoreError;
 
 type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 type Completion = Box<dyn FnOnce(bool) + Send>;
-type WriteJob = Box<dyn FnOnce(&Connection, &mut WriterState) -> Done + Send>;
-
-/// A job that ran: how to answer it once its batch is committed (and, if `synced`, durable).
-struct Done {
-    synced: bool,
-    completion: Completion,
-}
+type WriteJob = Box<dyn FnOnce(&Connection, &mut WriterState) -> Completion + Send>;
 
 /// Which of the two files a batch wrote to (the syncer syncs only their WALs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -243,7 +237,7 @@ impl Workers {
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
     {
-        self.write_to(Files::MAIN, true, f).await
+        self.write_to(Files::MAIN, f).await
     }
 
     /// [`Self::write`] for a job that writes only to the access file (unless it also marks
@@ -253,21 +247,10 @@ impl Workers {
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
     {
-        self.write_to(Files::ACCESS, true, f).await
+        self.write_to(Files::ACCESS, f).await
     }
 
-    /// [`Self::write_access`] that resolves once committed, without waiting for the WAL to
-    /// reach the disk: a later synced write to the access file makes it durable too (an
-    /// fdatasync covers every frame written before it).
-    pub(super) async fn write_access_unsynced<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.write_to(Files::ACCESS, false, f).await
-    }
-
-    async fn write_to<T, F>(&self, files: Files, synced: bool, f: F) -> Result<T, StoreError>
+    async fn write_to<T, F>(&self, files: Files, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &mut WriterState) -> Result<T, StoreError> + Send + 'static,
@@ -276,12 +259,9 @@ impl Workers {
         let job: WriteJob = Box::new(move |conn, state| {
             state.wrote.add(files);
             let result = in_savepoint(conn, state, f);
-            Done {
-                synced,
-                completion: Box::new(move |committed| {
-                    let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed) });
-                }),
-            }
+            Box::new(move |committed| {
+                let _ = tx.send(if committed { result } else { Err(StoreError::CommitFailed) });
+            })
         });
         self.writer.send(job).map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
@@ -363,13 +343,13 @@ fn write_loop(
         batch.extend(jobs.try_iter().take(max_batch.saturating_sub(1)));
         let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
         state.wrote = Files::default();
-        let mut done: Vec<Done> = Vec::with_capacity(batch.len());
+        let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
             if began {
-                done.push(job(conn, state));
+                completions.push(job(conn, state));
             } else {
                 // Could not even begin: answer without running.
-                done.push(Done { synced: false, completion: Box::new(|_| ()) });
+                completions.push(Box::new(|_| ()));
                 drop(job);
             }
         }
@@ -377,17 +357,14 @@ fn write_loop(
         let committed = began && conn.execute_batch("COMMIT").is_ok();
         stats.commit_micros.fetch_add(commit_started.elapsed().as_micros() as u64, Ordering::Relaxed);
         stats.batches.fetch_add(1, Ordering::Relaxed);
-        stats.writes.fetch_add(done.len() as u64, Ordering::Relaxed);
+        stats.writes.fetch_add(completions.len() as u64, Ordering::Relaxed);
         if !committed {
             let _ = conn.execute_batch("ROLLBACK");
             state.event_seqs.clear();
-            tracing::error!("store: batch of {} writes failed to commit", done.len());
+            tracing::error!("store: batch of {} writes failed to commit", completions.len());
         }
-        let (to_sync, now): (Vec<Done>, Vec<Done>) = done.into_iter().partition(|d| d.synced);
-        now.into_iter().for_each(|d| (d.completion)(committed));
-        let completions: Vec<Completion> = to_sync.into_iter().map(|d| d.completion).collect();
         match syncer {
-            Some(syncer) if committed && !completions.is_empty() => {
+            Some(syncer) if committed => {
                 if let Err(flume::SendError(s)) = syncer.send(Synced { completions, files: state.wrote }) {
                     s.completions.into_iter().for_each(|done| done(false));
                 }
