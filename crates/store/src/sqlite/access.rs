@@ -77,15 +77,17 @@ pub(super) fn insert_event(
     grant: Option<GrantId>,
 ) -> Result<AccessEventId, StoreError> {
     let id = state.next_event_id;
-    let table = match file {
-        EventFile::Main => "main.access_events",
-        EventFile::Access => "access.events",
+    let sql = match file {
+        EventFile::Main => {
+            "INSERT INTO main.access_events (id, at, app_id, user_id, action, resources, outcome, salt)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        }
+        EventFile::Access => {
+            "INSERT INTO access.events (id, at, app_id, user_id, action, resources, outcome, salt)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        }
     };
-    c.prep(&format!(
-        "INSERT INTO {table} (id, at, app_id, user_id, action, resources, outcome, salt)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    ))?
-    .execute(rusqlite::params![
+    c.prep(sql)?.execute(rusqlite::params![
         id,
         e.at.millis(),
         e.app_id.map(|a| a.raw()),
@@ -286,17 +288,17 @@ impl AccessStore for SqliteStore {
                 };
                 let (before_n, limit_n) = (params.len() + 1, params.len() + 2);
                 params.extend([before, i64::from(limit) + 1]);
-                let arm = |table: &str| {
+                let arm = |table: &str, in_main: u8| {
                     format!(
                         "SELECT * FROM (SELECT {EVENT_COLS}, l.leaf_index FROM {table} e
-                         LEFT JOIN access.log_leaves l ON l.event_id = e.id
+                         LEFT JOIN access.log_leaves l ON l.in_main = {in_main} AND l.event_id = e.id
                          WHERE {filter_sql} e.id < ${before_n} ORDER BY e.id DESC LIMIT ${limit_n})"
                     )
                 };
                 let sql = format!(
                     "{} UNION ALL {} ORDER BY id DESC LIMIT ${limit_n}",
-                    arm("main.access_events"),
-                    arm("access.events")
+                    arm("main.access_events", 1),
+                    arm("access.events", 0)
                 );
                 let mut items = c
                     .prep(&sql)?

@@ -158,7 +158,7 @@ fn store_append(c: &Connection, append: &LogAppend) -> StoreResult<()> {
     if size != append.from {
         return Err(StoreError::Conflict { what: "log size" });
     }
-    // Which file each event is in; the UNIQUE event_id refuses an event twice.
+    // Which file each event is in; the unique index refuses an event twice.
     let mut in_main = c.prep("SELECT EXISTS (SELECT 1 FROM main.access_events WHERE id = $1)")?;
     let mut in_access = c.prep("SELECT EXISTS (SELECT 1 FROM access.events WHERE id = $1)")?;
     let mut leaf = c.prep("INSERT INTO access.log_leaves (leaf_index, event_id, in_main) VALUES ($1, $2, $3)")?;

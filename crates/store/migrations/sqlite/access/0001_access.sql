@@ -15,16 +15,16 @@ CREATE TABLE access.events (
     salt      BLOB    NOT NULL
 );
 CREATE INDEX access.events_by_user ON events (user_id, id);
-CREATE INDEX access.events_by_app ON events (app_id, id);
 
 -- Each leaf of the log names an event of one of the two files (in_main: 1 for main.access_events,
--- 0 for access.events). Within each file, events enter the log in id order.
+-- 0 for access.events). Within each file, events enter the log in id order. Ids are unique
+-- across the files, so the index also keeps an event from entering the log twice.
 CREATE TABLE access.log_leaves (
     leaf_index INTEGER PRIMARY KEY,
-    event_id   INTEGER NOT NULL UNIQUE,
+    event_id   INTEGER NOT NULL,
     in_main    INTEGER NOT NULL
 );
-CREATE INDEX access.log_leaves_by_file ON log_leaves (in_main, event_id);
+CREATE UNIQUE INDEX access.log_leaves_by_event ON log_leaves (in_main, event_id);
 
 -- Every complete subtree hash (level 0: leaf hashes) and every signed checkpoint. Rows are only
 -- ever added.
