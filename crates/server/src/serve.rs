@@ -156,40 +156,20 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<
     Ok(Running { addr, state, stop, task, sequencer })
 }
 
-/// Integrations the sequencer keeps in flight: the next one's transaction runs while the
-/// disk syncs the last one's.
-const INTEGRATIONS_IN_FLIGHT: usize = 2;
-
 /// The log sequencer: integrates pending access events at least every `interval`, and at once
 /// when a response waits for its event (those arriving meanwhile share the next checkpoint).
 /// A failed integration writes nothing (it is one transaction) and is retried.
 async fn sequence(state: AppState, interval: std::time::Duration) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut running = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             () = state.app.log_wanted() => {}
         }
-        while let Some(done) = running.try_join_next() {
-            report_integration(done);
+        if let Err(e) = state.app.integrate_log(&state.log).await {
+            tracing::error!(error = %e, "log integration failed");
         }
-        if running.len() >= INTEGRATIONS_IN_FLIGHT
-            && let Some(done) = running.join_next().await
-        {
-            report_integration(done);
-        }
-        let state = state.clone();
-        running.spawn(async move { state.app.integrate_log(&state.log).await });
-    }
-}
-
-fn report_integration(done: Result<Result<Option<u64>, clearline_core::CoreError>, tokio::task::JoinError>) {
-    match done {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::error!(error = %e, "log integration failed"),
-        Err(e) => tracing::error!(error = %e, "log integration stopped"),
     }
 }
 
