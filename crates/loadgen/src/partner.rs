@@ -1,6 +1,7 @@
 //! `partner-history`: the same history read through the client API and through the partner
-//! API (token check, grant check, redaction and an access event per page), one after the
-//! other on the same app thread, and the ratio of the two. Needs a partner app (e.g. the one
+//! API (token check, grant check, redaction and an access event per page) on the same app
+//! thread, and the ratio of the two. The two APIs take turns over several rounds, so a
+//! machine that speeds up or slows down during the run affects both alike. Needs a partner app (e.g. the one
 //! `clearline demo` prints) and per-person rate limits raised for the run.
 
 use clearline_api_types::PartnerSendRequest;
@@ -17,9 +18,12 @@ pub struct Args {
     /// The partner app.
     #[command(flatten)]
     pub app: AppArgs,
-    /// How much to write and read.
+    /// How much to write and read (`--pages` per API, split over the rounds).
     #[command(flatten)]
     read: crate::history::ReadArgs,
+    /// Turns each API takes.
+    #[arg(long, default_value_t = 4)]
+    rounds: u64,
 }
 
 /// The partner app a mode acts through.
@@ -85,23 +89,39 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
         "partner-history: {} messages, {} readers, {} pages of 100 per API",
         args.read.fill, args.read.concurrency, args.read.pages
     );
-    println!("-- client API (session token, membership check)");
-    let client_rate = read_client_pages(server, &pair.a, &thread, args.read.concurrency, args.read.pages).await?;
-    println!("-- partner API (access token, grant, scope, redaction, access event)");
-    let (c, t) = (app_a.clone(), thread.clone());
-    let partner_rate = read_pages(server, args.read.concurrency, args.read.pages, move |before| {
-        let (c, t) = (c.clone(), t.clone());
-        async move {
-            let mut path = format!("/partner/v1/threads/{t}/messages?limit=100");
-            if let Some(b) = before {
-                path.push_str(&format!("&before={b}"));
+    let rounds = args.rounds.max(1);
+    let pages = args.read.pages / rounds;
+    let (mut client_total, mut partner_total) = (0.0, 0.0);
+    for round in 1..=rounds {
+        println!("-- round {round}/{rounds}: client API (session token, membership check)");
+        let client_rate = read_client_pages(server, &pair.a, &thread, args.read.concurrency, pages).await?;
+        println!("-- round {round}/{rounds}: partner API (access token, grant, scope, redaction, access event)");
+        let (c, t) = (app_a.clone(), thread.clone());
+        let partner_rate = read_pages(server, args.read.concurrency, pages, move |before| {
+            let (c, t) = (c.clone(), t.clone());
+            async move {
+                let mut path = format!("/partner/v1/threads/{t}/messages?limit=100");
+                if let Some(b) = before {
+                    path.push_str(&format!("&before={b}"));
+                }
+                let res = c.request(clearline_client::Method::GET, &path).send().await?.error_for_status()?;
+                let page: clearline_api_types::PartnerMessagePage = res.json().await?;
+                Ok((
+                    page.items.len() as u64,
+                    if page.has_more { page.items.last().map(|m| m.id.clone()) } else { None },
+                ))
             }
-            let res = c.request(clearline_client::Method::GET, &path).send().await?.error_for_status()?;
-            let page: clearline_api_types::PartnerMessagePage = res.json().await?;
-            Ok((page.items.len() as u64, if page.has_more { page.items.last().map(|m| m.id.clone()) } else { None }))
-        }
-    })
-    .await?;
+        })
+        .await?;
+        println!("round {round}: partner API at {:.0}% of the client API", 100.0 * partner_rate / client_rate);
+        client_total += client_rate;
+        partner_total += partner_rate;
+    }
+    // Rounds are the same size, so the mean rates weigh them alike.
+    let (client_rate, partner_rate) = (client_total / rounds as f64, partner_total / rounds as f64);
+    println!(
+        "client API: {client_rate:.0} messages/s, partner API: {partner_rate:.0} messages/s (means of {rounds} rounds)"
+    );
     println!("partner API reads at {:.0}% of the client API's throughput", 100.0 * partner_rate / client_rate);
     Ok(())
 }

@@ -137,16 +137,17 @@ fn pending(c: &Connection, through: i64, limit: u32) -> StoreResult<Vec<AccessEv
     let mut cursor = c.prep("SELECT COALESCE(MAX(event_id), 0) FROM access.log_leaves WHERE in_main = $1")?;
     let main: i64 = cursor.query_row([1], |r| r.get(0))?;
     let access: i64 = cursor.query_row([0], |r| r.get(0))?;
-    let arm = |table: &str, after: &str| {
-        format!(
-            "SELECT * FROM (SELECT {EVENT_COLS}, NULL FROM {table} e
-             WHERE e.id > {after} AND e.id <= $2 ORDER BY e.id LIMIT $3)"
-        )
-    };
-    let sql =
-        format!("{} UNION ALL {} ORDER BY id LIMIT $3", arm("main.access_events", "$1"), arm("access.events", "$4"));
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let arm = |table: &str, after: &str| {
+            format!(
+                "SELECT * FROM (SELECT {EVENT_COLS}, NULL FROM {table} e
+                 WHERE e.id > {after} AND e.id <= $2 ORDER BY e.id LIMIT $3)"
+            )
+        };
+        format!("{} UNION ALL {} ORDER BY id LIMIT $3", arm("main.access_events", "$1"), arm("access.events", "$4"))
+    });
     let events = c
-        .prep(&sql)?
+        .prep(&SQL)?
         .query_map(rusqlite::params![main, through, limit, access], access_event)?
         .collect::<Result<_, _>>()?;
     Ok(events)

@@ -341,7 +341,8 @@ fn write_loop(
         // the syncer already makes every commit that lands during one fsync durable with the
         // next, so waiting here would only add latency.
         batch.extend(jobs.try_iter().take(max_batch.saturating_sub(1)));
-        let began = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        // Prepared once and reused, like every statement in a batch.
+        let began = conn.prep("BEGIN IMMEDIATE").and_then(|mut s| s.execute([])).is_ok();
         state.wrote = Files::default();
         let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
         for job in batch.drain(..) {
@@ -354,7 +355,7 @@ fn write_loop(
             }
         }
         let commit_started = std::time::Instant::now();
-        let committed = began && conn.execute_batch("COMMIT").is_ok();
+        let committed = began && conn.prep("COMMIT").and_then(|mut s| s.execute([])).is_ok();
         stats.commit_micros.fetch_add(commit_started.elapsed().as_micros() as u64, Ordering::Relaxed);
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats.writes.fetch_add(completions.len() as u64, Ordering::Relaxed);
