@@ -2,6 +2,7 @@
 //! their friends' apps read.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::{AppId, GrantId, Scopes, Timestamp, UserId, ValidationError};
 
@@ -36,12 +37,12 @@ impl Grant {
 /// How an app refers to a person: an opaque id unique to (partner, person), so two partners
 /// can never join what they know on ids. `pu_` and 22 base64url characters.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AppScopedId(String);
+pub struct AppScopedId(Arc<str>);
 
 impl AppScopedId {
     /// Wraps a freshly derived id (the services derive them; see `clearline_core`).
     pub fn from_derived(encoded: String) -> Self {
-        Self(format!("pu_{encoded}"))
+        Self(format!("pu_{encoded}").into())
     }
 
     /// Checks the shape of an id an app sent.
@@ -49,7 +50,7 @@ impl AppScopedId {
         let ok = raw
             .strip_prefix("pu_")
             .is_some_and(|r| r.len() == 22 && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-        if ok { Ok(Self(raw.to_owned())) } else { Err(ValidationError::AppScopedId) }
+        if ok { Ok(Self(raw.into())) } else { Err(ValidationError::AppScopedId) }
     }
 
     /// The id's text.

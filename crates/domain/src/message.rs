@@ -64,6 +64,11 @@ impl Body {
     pub fn as_text(&self) -> Option<&str> {
         std::str::from_utf8(&self.0).ok()
     }
+
+    /// The body as owned text without a copy, or the body back if it is not UTF-8.
+    pub fn into_text(self) -> Result<String, Self> {
+        String::from_utf8(self.0).map_err(|e| Self(e.into_bytes()))
+    }
 }
 
 /// Bodies are never printed: they may be private or encrypted.
@@ -105,6 +110,11 @@ impl MessageContent {
     /// The body.
     pub fn body(&self) -> &Body {
         &self.body
+    }
+
+    /// The content type and the body, taken apart.
+    pub fn into_parts(self) -> (ContentType, Body) {
+        (self.content_type, self.body)
     }
 }
 
@@ -198,6 +208,17 @@ impl Card {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_moves_out_as_text_only_when_it_is_utf8() {
+        let text = MessageContent::new(ContentType::parse("text/plain").unwrap(), b"hello".to_vec()).unwrap();
+        let (content_type, body) = text.into_parts();
+        assert!(content_type.is_text_plain());
+        assert_eq!(body.into_text().as_deref(), Ok("hello"));
+        let opaque = Body::from_stored(vec![0xff, 0x00, 0xfe]);
+        let back = opaque.into_text().expect_err("not UTF-8");
+        assert_eq!(back.as_bytes(), &[0xff, 0x00, 0xfe], "the bytes come back untouched");
+    }
 
     #[test]
     fn content_type_is_checked_and_folded() {

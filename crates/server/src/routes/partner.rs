@@ -26,7 +26,7 @@ pub(crate) fn message(m: AppMessage) -> PartnerMessage {
     let mut out = PartnerMessage {
         id: m.id.to_string(),
         thread_id: m.conversation_id.to_string(),
-        sender: m.sender.to_string(),
+        sender: m.sender.as_str().to_owned(),
         from_me: m.from_me,
         via_this_app: m.via_this_app,
         created_at: m.created_at.millis(),
@@ -38,9 +38,11 @@ pub(crate) fn message(m: AppMessage) -> PartnerMessage {
     };
     match m.content {
         AppContent::Shown { content, card } => {
-            match content.body().as_text() {
-                Some(t) if content.content_type().is_text_plain() => out.text = Some(t.to_owned()),
-                _ => out.content_type = Some(content.content_type().as_str().to_owned()),
+            let (content_type, body) = content.into_parts();
+            // Text moves into the response as it is; any other type is named, not shown.
+            match body.into_text() {
+                Ok(text) if content_type.is_text_plain() => out.text = Some(text),
+                _ => out.content_type = Some(content_type.as_str().to_owned()),
             }
             out.card = card.as_ref().map(Into::into);
         }

@@ -14,7 +14,7 @@ use super::grants::load_token;
 use super::messages::{erase_message, insert_message, page};
 use super::partners::{APP_COLS, PARTNER_COLS, app_record};
 use super::rows::{self, Prep, corrupt};
-use super::workers::WriterState;
+use super::workers::{WriterState, in_snapshot};
 use crate::partner::{
     AccessFilter, AccessStore, AppRecord, AppSend, AppSendContext, AppSendOutcome, ReaderRule, ThreadRead, TokenKind,
     TokenRecord,
@@ -323,16 +323,16 @@ impl AccessStore for SqliteStore {
     ) -> StoreResult<Option<(TokenRecord, Option<ThreadRead>)>> {
         self.workers
             .read(move |c| {
-                let tx = c.unchecked_transaction()?;
-                let Some(record) = load_token(&tx, TokenKind::Access, token.raw())? else { return Ok(None) };
-                let Some(conversation) = rows::load_conversation(&tx, id)? else { return Ok(Some((record, None))) };
-                let messages = page(&tx, id, req)?;
-                let mut senders: Vec<UserId> = messages.items.iter().map(|m| m.sender_id).collect();
-                senders.sort();
-                senders.dedup();
-                let rules = reader_rules(&tx, Some(record.app.app.id), senders)?;
-                tx.finish()?;
-                Ok(Some((record, Some(ThreadRead { conversation, messages, rules }))))
+                in_snapshot(c, |c| {
+                    let Some(record) = load_token(c, TokenKind::Access, token.raw())? else { return Ok(None) };
+                    let Some(conversation) = rows::load_conversation(c, id)? else { return Ok(Some((record, None))) };
+                    let messages = page(c, id, req)?;
+                    let mut senders: Vec<UserId> = messages.items.iter().map(|m| m.sender_id).collect();
+                    senders.sort();
+                    senders.dedup();
+                    let rules = reader_rules(c, Some(record.app.app.id), senders)?;
+                    Ok(Some((record, Some(ThreadRead { conversation, messages, rules }))))
+                })
             })
             .await
     }

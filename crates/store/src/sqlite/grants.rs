@@ -1,5 +1,7 @@
 //! [`GrantStore`] on SQLite: grants, authorization codes, access and refresh tokens.
 
+use std::sync::LazyLock;
+
 use clearline_domain::{
     AccessTokenId, AppId, AuthCodeId, ConversationId, Grant, GrantId, RefreshTokenId, Scopes, Timestamp, UserId,
 };
@@ -85,13 +87,16 @@ fn revoke(c: &Connection, id: GrantId, owner: Option<UserId>, now: Timestamp) ->
 
 /// A token with its grant, app and partner.
 pub(super) fn load_token(c: &Connection, kind: TokenKind, id: i64) -> Result<Option<TokenRecord>, StoreError> {
-    let sql = format!(
-        "SELECT t.secret_hash, t.expires_at, t.replaced_at, t.revoked_at, {GRANT_COLS}, {APP_COLS}, {PARTNER_COLS}
-         FROM oauth_tokens t JOIN grants g ON g.id = t.grant_id
-           JOIN apps a ON a.id = g.app_id JOIN partners p ON p.id = a.partner_id
-         WHERE t.id = $1 AND t.kind = $2"
-    );
-    Ok(c.prep(&sql)?
+    // Every partner call runs this: the text is built once.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT t.secret_hash, t.expires_at, t.replaced_at, t.revoked_at, {GRANT_COLS}, {APP_COLS}, {PARTNER_COLS}
+             FROM oauth_tokens t JOIN grants g ON g.id = t.grant_id
+               JOIN apps a ON a.id = g.app_id JOIN partners p ON p.id = a.partner_id
+             WHERE t.id = $1 AND t.kind = $2"
+        )
+    });
+    Ok(c.prep(&SQL)?
         .query_row(rusqlite::params![id, kind_name(kind)], |r| {
             Ok(TokenRecord {
                 id,

@@ -288,6 +288,21 @@ fn in_savepoint<T>(
     }
 }
 
+/// Runs `f` in one read transaction, so every query in it sees the same snapshot. The
+/// statements are prepared once per connection rather than parsed on every call.
+pub(super) fn in_snapshot<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.prep("BEGIN")?.execute([])?;
+    let result = f(conn);
+    // Ending a read transaction cannot lose anything; its error matters only if `f` succeeded.
+    let end = conn.prep("COMMIT").and_then(|mut s| s.execute([]));
+    let value = result?;
+    end?;
+    Ok(value)
+}
+
 /// A committed batch waiting for the WALs it wrote to reach the disk.
 struct Synced {
     completions: Vec<Completion>,
