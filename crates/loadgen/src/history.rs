@@ -1,10 +1,13 @@
 //! `history`: fills one conversation, then reads it backwards in pages of 100 from
 //! `concurrency` readers, again and again, and reports messages read per second.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use clearline_api_types::MessagePageQuery;
+use clearline_client::Method;
 use futures_util::future::join_all;
+use reqwest::RequestBuilder;
 
 use crate::proc_stats::{Process, mib};
 use crate::world::{self, print_latency};
@@ -44,12 +47,33 @@ pub async fn read_client_pages(
         let (c, conv) = (c.clone(), conv.clone());
         async move {
             let q = MessagePageQuery { before, limit: Some(100), ..Default::default() };
-            let page = c.messages(&conv, &q).await?;
-            let next = if page.has_more { page.items.last().map(|m| m.id.clone()) } else { None };
-            Ok((page.items.len() as u64, next))
+            fetch_page(c.request(Method::GET, &format!("/v1/conversations/{conv}/messages")).query(&q)).await
         }
     })
     .await
+}
+
+/// What a reader needs of a page: how many messages, and the cursor of the next page. The rest
+/// of each message is skipped while parsing, never built, so the load generator stays light.
+#[derive(serde::Deserialize)]
+struct PageCursor<'a> {
+    #[serde(borrow)]
+    items: Vec<ItemId<'a>>,
+    has_more: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct ItemId<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+}
+
+/// Sends a page request and returns (messages on it, the cursor of the next page).
+pub async fn fetch_page(req: RequestBuilder) -> anyhow::Result<(u64, Option<String>)> {
+    let body = req.send().await?.error_for_status()?.bytes().await?;
+    let page: PageCursor<'_> = serde_json::from_slice(&body)?;
+    let next = if page.has_more { page.items.last().map(|m| m.id.clone().into_owned()) } else { None };
+    Ok((page.items.len() as u64, next))
 }
 
 /// Reads pages from `concurrency` readers, `pages` in all, each reader walking backwards with

@@ -8,7 +8,7 @@ use clearline_api_types::PartnerSendRequest;
 use clearline_client::Client;
 use clearline_client::oauth::{answer_consent, pkce, query_param};
 
-use crate::history::{read_client_pages, read_pages};
+use crate::history::{fetch_page, read_client_pages, read_pages};
 use crate::proc_stats::Process;
 use crate::world;
 
@@ -104,12 +104,7 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
                 if let Some(b) = before {
                     path.push_str(&format!("&before={b}"));
                 }
-                let res = c.request(clearline_client::Method::GET, &path).send().await?.error_for_status()?;
-                let page: clearline_api_types::PartnerMessagePage = res.json().await?;
-                Ok((
-                    page.items.len() as u64,
-                    if page.has_more { page.items.last().map(|m| m.id.clone()) } else { None },
-                ))
+                fetch_page(c.request(clearline_client::Method::GET, &path)).await
             }
         })
         .await?;
