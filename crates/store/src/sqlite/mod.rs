@@ -86,32 +86,27 @@ struct Migration {
     sql: &'static str,
 }
 
+/// A migration of `schema` named `name`, read from `migrations/sqlite/{dir}{name}.sql`.
+macro_rules! migration {
+    ($schema:literal, $dir:literal, $name:literal) => {
+        Migration {
+            schema: $schema,
+            name: $name,
+            sql: include_str!(concat!("../../migrations/sqlite/", $dir, $name, ".sql")),
+        }
+    };
+}
+
 /// The migrations of both files, in the order they run. Files are never edited once
 /// released; add a new one instead. `access/0001` copies the log out of the main file, and
 /// `0005` then removes it there.
 const MIGRATIONS: &[Migration] = &[
-    Migration { schema: "main", name: "0001_core", sql: include_str!("../../migrations/sqlite/0001_core.sql") },
-    Migration { schema: "main", name: "0002_partners", sql: include_str!("../../migrations/sqlite/0002_partners.sql") },
-    Migration {
-        schema: "main",
-        name: "0003_recommendations",
-        sql: include_str!("../../migrations/sqlite/0003_recommendations.sql"),
-    },
-    Migration {
-        schema: "main",
-        name: "0004_report_zone",
-        sql: include_str!("../../migrations/sqlite/0004_report_zone.sql"),
-    },
-    Migration {
-        schema: "access",
-        name: "0001_access",
-        sql: include_str!("../../migrations/sqlite/access/0001_access.sql"),
-    },
-    Migration {
-        schema: "main",
-        name: "0005_access_file",
-        sql: include_str!("../../migrations/sqlite/0005_access_file.sql"),
-    },
+    migration!("main", "", "0001_core"),
+    migration!("main", "", "0002_partners"),
+    migration!("main", "", "0003_recommendations"),
+    migration!("main", "", "0004_report_zone"),
+    migration!("access", "access/", "0001_access"),
+    migration!("main", "", "0005_access_file"),
 ];
 
 impl SqliteStore {
