@@ -4,9 +4,9 @@
 //! machine that speeds up or slows down during the run affects both alike. Needs a partner app (e.g. the one
 //! `clearline demo` prints) and per-person rate limits raised for the run.
 
-use clearline_api_types::PartnerSendRequest;
-use clearline_client::Client;
+use clearline_api_types::{MessagePageQuery, PartnerSendRequest};
 use clearline_client::oauth::{answer_consent, pkce, query_param};
+use clearline_client::{Client, Method};
 
 use crate::history::{fetch_page, read_client_pages, read_pages};
 use crate::proc_stats::Process;
@@ -100,11 +100,8 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
         let partner_rate = read_pages(server, args.read.concurrency, pages, move |before| {
             let (c, t) = (c.clone(), t.clone());
             async move {
-                let mut path = format!("/partner/v1/threads/{t}/messages?limit=100");
-                if let Some(b) = before {
-                    path.push_str(&format!("&before={b}"));
-                }
-                fetch_page(c.request(clearline_client::Method::GET, &path)).await
+                let q = MessagePageQuery { before, limit: Some(100), ..Default::default() };
+                fetch_page(c.request(Method::GET, &format!("/partner/v1/threads/{t}/messages")).query(&q)).await
             }
         })
         .await?;
