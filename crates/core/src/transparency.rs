@@ -69,6 +69,19 @@ pub fn commitment(canonical: &[u8], salt: &[u8; 32]) -> [u8; 32] {
 #[derive(Default)]
 struct Overlay(HashMap<(u8, u64), Hash>);
 
+impl Overlay {
+    /// The hashes a store returned, by (level, index).
+    fn from_stored(found: Vec<(u8, u64, [u8; 32])>) -> Self {
+        Self(found.into_iter().map(|(l, i, h)| ((l, i), Hash(h))).collect())
+    }
+}
+
+/// The right edge of a tree of `size` leaves: the last hash of every level with an odd count,
+/// all that appending to it needs.
+fn frontier(size: u64) -> Vec<(u8, u64)> {
+    (0..64u8).filter(|l| (size >> l) & 1 == 1).map(|l| (l, (size >> l) - 1)).collect()
+}
+
 impl HashReader for Overlay {
     fn read_hash(&self, level: u8, index: u64) -> Result<Hash, clearline_tlog::Error> {
         self.0.get(&(level, index)).copied().ok_or(clearline_tlog::Error::MissingHash { level, index })
@@ -115,9 +128,7 @@ fn extend_log(
     stored: &dyn HashLookup,
 ) -> Result<LogAppend, StoreError> {
     let from = batch.from;
-    // The right edge of the stored tree: the last hash of every level with an odd count.
-    let frontier: Vec<(u8, u64)> = (0..64u8).filter(|l| (from >> l) & 1 == 1).map(|l| (l, (from >> l) - 1)).collect();
-    let mut tree = Overlay(stored.hashes(&frontier)?.into_iter().map(|(l, i, h)| ((l, i), Hash(h))).collect());
+    let mut tree = Overlay::from_stored(stored.hashes(&frontier(from))?);
     let leaves: Vec<Hash> =
         batch.events.iter().map(|e| leaf_hash(&commitment(&canonical_event(e), &e.event.salt))).collect();
     let added = append(&mut tree, from, &leaves).map_err(corrupt)?;
@@ -160,7 +171,7 @@ pub(crate) struct Queued {
 impl<S: Store> App<S> {
     async fn overlay(&self, wanted: Vec<(u8, u64)>) -> Result<Overlay, CoreError> {
         let found = self.store.log_hashes(wanted).await?;
-        Ok(Overlay(found.into_iter().map(|(l, i, h)| ((l, i), Hash(h))).collect()))
+        Ok(Overlay::from_stored(found))
     }
 
     /// Records the queued events of calls that changed nothing, integrates pending events
@@ -352,10 +363,8 @@ mod tests {
         let mut from = 0u64;
         for batch in [1usize, 2, 5, 8, 21] {
             // Keep only the right edge, as the sequencer loads it.
-            let edge: HashMap<_, _> = (0..64u8)
-                .filter(|l| (from >> l) & 1 == 1)
-                .map(|l| ((l, (from >> l) - 1), stored.read_hash(l, (from >> l) - 1).unwrap()))
-                .collect();
+            let edge: HashMap<_, _> =
+                frontier(from).into_iter().map(|(l, i)| ((l, i), stored.read_hash(l, i).unwrap())).collect();
             let mut tree = Overlay(edge);
             let added = append(&mut tree, from, &leaves[from as usize..from as usize + batch]).unwrap();
             stored.0.extend(added.into_iter().map(|(l, i, h)| ((l, i), Hash(h))));

@@ -450,8 +450,8 @@ pub trait LogStore: Send + Sync {
     /// in the log, oldest first, hands them to `extend` (which computes the new hashes and
     /// signs the checkpoint, and may look up stored hashes) and stores what it returns.
     /// Resolves once all of it is durable. If `extend` fails, or returns a `LogAppend` that
-    /// does not fit (wrong size, an event twice or unknown: `Conflict`), nothing is written,
-    /// not even `record`.
+    /// does not fit (another size, or leaves other than the batch's events in their order:
+    /// `Conflict`), nothing is written, not even `record`.
     fn integrate<F>(
         &self,
         record: Vec<EventToRecord>,

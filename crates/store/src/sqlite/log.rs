@@ -91,7 +91,7 @@ impl LogStore for SqliteStore {
                 // Every id below the writer's next one is committed, earlier in this
                 // transaction, or rolled back for good: all of them are visible here.
                 let through = state.next_event_id - 1;
-                let events = pending(c, through, limit)?;
+                let (events, in_main) = pending(c, through, limit)?;
                 let complete_through = match events.last() {
                     // A full batch may leave newer events for the next one.
                     Some(last) if events.len() >= limit as usize => last.id,
@@ -102,7 +102,7 @@ impl LogStore for SqliteStore {
                 }
                 let batch = LogBatch { from: head(c)?.map_or(0, |h| h.size), events };
                 let append = extend(&batch, &Hashes(c))?;
-                store_append(c, &append)?;
+                store_append(c, &batch, &in_main, &append)?;
                 Ok(Integrated { size: Some(append.checkpoint.size), recorded, complete_through })
             })
             .await
@@ -130,50 +130,47 @@ fn stored_hashes(c: &Connection, wanted: &[(u8, u64)]) -> StoreResult<Vec<(u8, u
     Ok(out)
 }
 
-/// Up to `limit` events with ids up to `through` not in the log yet, oldest first. Each file's
-/// events enter the log in id order, so what is pending in a file is what comes after its
-/// newest leaf.
-fn pending(c: &Connection, through: i64, limit: u32) -> StoreResult<Vec<AccessEvent>> {
+/// Up to `limit` events with ids up to `through` not in the log yet, oldest first, and for
+/// each whether it is in the main file. Each file's events enter the log in id order, so what
+/// is pending in a file is what comes after its newest leaf.
+fn pending(c: &Connection, through: i64, limit: u32) -> StoreResult<(Vec<AccessEvent>, Vec<bool>)> {
     let mut cursor = c.prep("SELECT COALESCE(MAX(event_id), 0) FROM access.log_leaves WHERE in_main = $1")?;
     let main: i64 = cursor.query_row([1], |r| r.get(0))?;
     let access: i64 = cursor.query_row([0], |r| r.get(0))?;
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        let arm = |table: &str, after: &str| {
+        // The ninth column is the (absent) leaf index, the tenth the event's file.
+        let arm = |table: &str, after: &str, in_main: u8| {
             format!(
-                "SELECT * FROM (SELECT {EVENT_COLS}, NULL FROM {table} e
+                "SELECT * FROM (SELECT {EVENT_COLS}, NULL, {in_main} FROM {table} e
                  WHERE e.id > {after} AND e.id <= $2 ORDER BY e.id LIMIT $3)"
             )
         };
-        format!("{} UNION ALL {} ORDER BY id LIMIT $3", arm("main.access_events", "$1"), arm("access.events", "$4"))
+        format!(
+            "{} UNION ALL {} ORDER BY id LIMIT $3",
+            arm("main.access_events", "$1", 1),
+            arm("access.events", "$4", 0)
+        )
     });
-    let events = c
+    let rows: Vec<(AccessEvent, bool)> = c
         .prep(&SQL)?
-        .query_map(rusqlite::params![main, through, limit, access], access_event)?
+        .query_map(rusqlite::params![main, through, limit, access], |r| Ok((access_event(r)?, r.get(9)?)))?
         .collect::<Result<_, _>>()?;
-    Ok(events)
+    Ok(rows.into_iter().unzip())
 }
 
-/// Stores an extension of the log; `Conflict` if it does not fit the stored log.
-fn store_append(c: &Connection, append: &LogAppend) -> StoreResult<()> {
-    let size = head(c)?.map_or(0, |h| h.size);
-    if size != append.from {
+/// Stores an extension of `batch` (whose events are in the main file where `in_main` says);
+/// `Conflict` if it does not fit: another size, or leaves other than the batch's events in
+/// their order.
+fn store_append(c: &Connection, batch: &LogBatch, in_main: &[bool], append: &LogAppend) -> StoreResult<()> {
+    if append.from != batch.from {
         return Err(StoreError::Conflict { what: "log size" });
     }
-    // Which file each event is in; the unique index refuses an event twice.
-    let mut in_main = c.prep("SELECT EXISTS (SELECT 1 FROM main.access_events WHERE id = $1)")?;
-    let mut in_access = c.prep("SELECT EXISTS (SELECT 1 FROM access.events WHERE id = $1)")?;
+    if !append.leaves.iter().eq(batch.events.iter().map(|e| &e.id)) {
+        return Err(StoreError::Conflict { what: "log leaf" });
+    }
     let mut leaf = c.prep("INSERT INTO access.log_leaves (leaf_index, event_id, in_main) VALUES ($1, $2, $3)")?;
-    for (i, id) in append.leaves.iter().enumerate() {
-        let main: bool = in_main.query_row([id.raw()], |r| r.get(0))?;
-        if !main && !in_access.query_row::<bool, _, _>([id.raw()], |r| r.get(0))? {
-            return Err(StoreError::Conflict { what: "log leaf" });
-        }
-        match leaf.execute(rusqlite::params![signed(append.from + i as u64), id.raw(), main]) {
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                return Err(StoreError::Conflict { what: "log leaf" });
-            }
-            other => other?,
-        };
+    for (i, (id, main)) in append.leaves.iter().zip(in_main).enumerate() {
+        leaf.execute(rusqlite::params![signed(append.from + i as u64), id.raw(), main])?;
     }
     let mut hash = c.prep("INSERT INTO access.log_hashes (level, idx, hash) VALUES ($1, $2, $3)")?;
     for (level, idx, h) in &append.hashes {
