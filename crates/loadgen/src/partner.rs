@@ -1,8 +1,8 @@
 //! `partner-history`: the same history read through the client API and through the partner
 //! API (token check, grant check, redaction and an access event per page) on the same app
 //! thread, and the ratio of the two. The two APIs take turns over several rounds, so a
-//! machine that speeds up or slows down during the run affects both alike. Needs a partner app (e.g. the one
-//! `clearline demo` prints) and per-person rate limits raised for the run.
+//! machine that speeds up or slows down during the run affects both alike. Needs a partner
+//! app (e.g. the one `clearline demo` prints) and per-person rate limits raised for the run.
 
 use clearline_api_types::{MessagePageQuery, PartnerSendRequest};
 use clearline_client::oauth::{answer_consent, pkce, query_param};
