@@ -240,17 +240,17 @@ impl<S: Store> App<S> {
             Some(r) if token.matches(&r.secret_hash) => r,
             _ => return Err(self.deny(None, action, DenyReason::UnknownToken, vec![]).await),
         };
-        let call = AppCall {
+        let verdict = decide(&record, need, self.clock.now());
+        let mut call = AppCall {
             user_id: record.grant.user_id,
-            app: record.app.app.clone(),
-            partner: record.app.partner.clone(),
-            grant: record.grant.clone(),
+            app: record.app.app,
+            partner: record.app.partner,
+            grant: record.grant,
             extended_suspended: false,
         };
-        if let Err(reason) = decide(&record, need, self.clock.now()) {
+        if let Err(reason) = verdict {
             return Err(self.deny(Some(&call), action, reason, vec![]).await);
         }
-        let mut call = call;
         // Only a grant holding an extended scope can be affected by the suspension.
         if call.grant.scopes.iter().any(Scope::extended_only) {
             call.extended_suspended = self.extended_suspended(&call.partner).await?;

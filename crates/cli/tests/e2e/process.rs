@@ -274,21 +274,45 @@ async fn connect_app(url: &str, session: &str, client_id: &str, secret: &str) ->
     body["access_token"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn every_acknowledged_partner_send_is_in_the_log_after_kill_9() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(admin(dir.path(), &["create-operator", "--handle", "root"]).await.status.success());
-    let created = admin(dir.path(), &["partner", "create", "--slug", "flix", "--name", "Flix"]).await;
+/// Creates, with the admin command, an operator, the partner `flix` and an app of it;
+/// returns the app's client id and secret.
+async fn flix_app(dir: &Path) -> (String, String) {
+    assert!(admin(dir, &["create-operator", "--handle", "root"]).await.status.success());
+    let created = admin(dir, &["partner", "create", "--slug", "flix", "--name", "Flix"]).await;
     assert!(created.status.success());
     let out = admin(
-        dir.path(),
+        dir,
         &["app", "register", "--partner", "flix", "--name", "Flix", "--redirect-uri", "http://127.0.0.1:9/callback"],
     )
     .await;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let field =
         |name: &str| text.lines().find_map(|l| l.strip_prefix(name)).unwrap().split(' ').next().unwrap().to_owned();
-    let (client_id, secret) = (field("client_id "), field("client_secret "));
+    (field("client_id "), field("client_secret "))
+}
+
+#[tokio::test]
+async fn a_suspension_by_the_admin_command_holds_on_a_running_servers_next_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client_id, secret) = flix_app(dir.path()).await;
+    let server = start(dir.path()).await;
+    let anon = Client::new(&server.url);
+    let kim = anon.sign_up("kim", "Kim", "correct horse battery").await.unwrap();
+    let app = anon.with_token(&connect_app(&server.url, &kim.token, &client_id, &secret).await);
+    // Twice: the server has looked the token up and keeps its record between calls.
+    app.partner_me().await.unwrap();
+    app.partner_me().await.unwrap();
+    // Another process changes the agreement in the same files while the server runs.
+    assert!(admin(dir.path(), &["partner", "suspend", "flix"]).await.status.success());
+    crate::assert_problem(app.partner_me().await, 403, clearline_api_types::ErrorCode::AgreementSuspended);
+    assert!(admin(dir.path(), &["partner", "resume", "flix"]).await.status.success());
+    assert_eq!(app.partner_me().await.unwrap().display_name, "Kim");
+}
+
+#[tokio::test]
+async fn every_acknowledged_partner_send_is_in_the_log_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let (client_id, secret) = flix_app(dir.path()).await;
 
     let mut server = start(dir.path()).await;
     let anon = Client::new(&server.url);

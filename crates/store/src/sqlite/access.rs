@@ -10,14 +10,12 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::SqliteStore;
 use super::conversations::{inbox_page, insert_conversation};
 use super::events::exists;
-use super::grants::load_token;
 use super::messages::{erase_message, insert_message, page};
 use super::partners::{APP_COLS, PARTNER_COLS, app_record};
 use super::rows::{self, Prep, corrupt};
 use super::workers::{WriterState, in_snapshot};
 use crate::partner::{
-    AccessFilter, AccessStore, AppRecord, AppSend, AppSendContext, AppSendOutcome, ReaderRule, ThreadRead, TokenKind,
-    TokenRecord,
+    AccessFilter, AccessStore, AppRecord, AppSend, AppSendContext, AppSendOutcome, ReaderRule, ThreadRead, TokenRecord,
 };
 use crate::traits::StoreResult;
 use crate::{ActivityCursor, ConversationSummary, Delivery, NewConversation, NewMessage, StoreError};
@@ -321,10 +319,11 @@ impl AccessStore for SqliteStore {
         id: ConversationId,
         req: PageRequest,
     ) -> StoreResult<Option<(TokenRecord, Option<ThreadRead>)>> {
+        let tokens = self.tokens.clone();
         self.workers
             .read(move |c| {
                 in_snapshot(c, |c| {
-                    let Some(record) = load_token(c, TokenKind::Access, token.raw())? else { return Ok(None) };
+                    let Some(record) = tokens.access(c, token.raw())? else { return Ok(None) };
                     let Some(conversation) = rows::load_conversation(c, id)? else { return Ok(Some((record, None))) };
                     let messages = page(c, id, req)?;
                     let mut senders: Vec<UserId> = messages.items.iter().map(|m| m.sender_id).collect();

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use super::SqliteStore;
 use super::partners::{APP_COLS, PARTNER_COLS, app_record};
 use super::rows::{Prep, corrupt};
+use super::workers::in_snapshot;
 use crate::StoreError;
 use crate::partner::{AppRecord, CodeRecord, GrantStore, GrantView, NewGrant, NewToken, TokenKind, TokenRecord};
 use crate::traits::StoreResult;
@@ -225,7 +226,11 @@ impl GrantStore for SqliteStore {
     }
 
     async fn token(&self, kind: TokenKind, id: i64) -> StoreResult<Option<TokenRecord>> {
-        self.workers.read(move |c| load_token(c, kind, id)).await
+        if kind == TokenKind::Refresh {
+            return self.workers.read(move |c| load_token(c, kind, id)).await;
+        }
+        let tokens = self.tokens.clone();
+        self.workers.read(move |c| in_snapshot(c, |c| tokens.access(c, id))).await
     }
 
     async fn revoke_token(&self, kind: TokenKind, id: i64, now: Timestamp) -> StoreResult<bool> {

@@ -16,6 +16,7 @@ mod partners;
 mod recommendations;
 mod rows;
 mod social;
+mod token_cache;
 mod workers;
 
 use std::path::{Path, PathBuf};
@@ -76,6 +77,8 @@ impl SqliteOptions {
 #[derive(Clone)]
 pub struct SqliteStore {
     workers: Arc<Workers>,
+    /// Access-token records between partner calls (see [`token_cache`]).
+    tokens: Arc<token_cache::TokenCache>,
 }
 
 /// One schema change of one of the two files.
@@ -107,6 +110,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!("main", "", "0004_report_zone"),
     migration!("access", "access/", "0001_access"),
     migration!("main", "", "0005_access_file"),
+    migration!("main", "", "0006_auth_epoch"),
 ];
 
 impl SqliteStore {
@@ -149,7 +153,7 @@ impl SqliteStore {
             options.synchronous == Synchronous::Full,
             next_event_id,
         )?;
-        Ok(Self { workers: Arc::new(workers) })
+        Ok(Self { workers: Arc::new(workers), tokens: Arc::default() })
     }
 
     /// What the writer has done so far (for metrics).

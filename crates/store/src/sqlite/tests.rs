@@ -374,3 +374,50 @@ async fn events_recorded_with_an_integration_are_in_it_or_not_written_at_all() {
     let listed = store.access_events(crate::AccessFilter::All, None, 10).await.unwrap().items;
     assert_eq!(listed.iter().map(|e| e.leaf_index).collect::<Vec<_>>(), vec![Some(2), Some(1), Some(0)]);
 }
+
+/// The `auth_epoch` counter on a connection of its own.
+fn auth_epoch(conn: &rusqlite::Connection) -> i64 {
+    conn.query_row("SELECT n FROM auth_epoch", [], |r| r.get(0)).unwrap()
+}
+
+#[tokio::test]
+async fn every_change_an_access_token_lookup_reads_moves_the_auth_epoch() {
+    let (dir, _store) = open();
+    let options = SqliteOptions::new(dir.path().join("db.sqlite"));
+    let c = connect(&options.path, &options.access_path(), false).unwrap();
+    c.execute_batch(
+        "INSERT INTO users (id, handle, display_name, password_hash, created_at) VALUES (1, 'kim', 'Kim', 'x', 0);
+         INSERT INTO partners (id, slug, name, created_at, tier, scopes, max_grant_days, report_cadence_days,
+                               effective_from)
+           VALUES (1, 'flix', 'Flix', 0, 'standard', 'inbox:read', 90, 14, 0);
+         INSERT INTO apps (id, partner_id, name, client_kind, redirect_uris, created_at)
+           VALUES (1, 1, 'Flix', 'public', 'https://flix.example/cb', 0);
+         INSERT INTO grants (id, user_id, app_id, scopes, created_at, expires_at) VALUES (1, 1, 1, 'inbox:read', 0, 9);
+         INSERT INTO oauth_tokens (id, grant_id, kind, secret_hash, created_at, expires_at)
+           VALUES (1, 1, 'access', x'00', 0, 9);",
+    )
+    .unwrap();
+    // Every column of the four tables, as a later migration might add one: setting any of them
+    // (even to its own value) moves the counter, except a grant's last use.
+    for table in ["oauth_tokens", "grants", "apps", "partners"] {
+        let columns: Vec<String> = c
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(columns.len() > 4, "{table}: {columns:?}");
+        for column in columns {
+            let before = auth_epoch(&c);
+            c.execute(&format!("UPDATE {table} SET {column} = {column}"), []).unwrap();
+            let moved = auth_epoch(&c) > before;
+            assert_eq!(moved, column != "last_used_at", "{table}.{column}");
+        }
+    }
+    for table in ["oauth_tokens", "grants", "apps", "partners"] {
+        let before = auth_epoch(&c);
+        c.execute(&format!("DELETE FROM {table}"), []).unwrap();
+        assert!(auth_epoch(&c) > before, "deleting from {table}");
+    }
+}
