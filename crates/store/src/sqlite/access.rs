@@ -57,12 +57,25 @@ pub(super) fn access_event(r: &Row<'_>) -> rusqlite::Result<AccessEvent> {
             app_id: r.get::<_, Option<i64>>(2)?.map(AppId::from_raw),
             user_id: r.get::<_, Option<i64>>(3)?.map(UserId::from_raw),
             action: AccessAction::from_name(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("action"))?,
-            resources: resources.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            resources: split_resources(&resources),
             outcome: parse_outcome(&r.get::<_, String>(6)?).ok_or_else(|| corrupt("outcome"))?,
             salt: <[u8; 32]>::try_from(salt.as_slice()).map_err(|_| corrupt("salt"))?,
         },
         leaf_index: r.get::<_, Option<i64>>(8)?.and_then(|i| u64::try_from(i).ok()),
     })
+}
+
+/// Resources as stored: ids separated by spaces.
+fn split_resources(joined: &str) -> Vec<String> {
+    joined.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+/// `e` exactly as [`access_event`] would read it back once written.
+pub(super) fn as_stored(mut e: NewAccessEvent) -> NewAccessEvent {
+    if e.resources.iter().any(|r| r.is_empty() || r.contains(' ')) {
+        e.resources = split_resources(&e.resources.join(" "));
+    }
+    e
 }
 
 /// Writes an access event to `file` (and marks its grant used, at most once a minute);

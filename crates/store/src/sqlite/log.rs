@@ -7,7 +7,7 @@ use clearline_domain::{AccessEvent, AccessEventId, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::SqliteStore;
-use super::access::{EVENT_COLS, EventFile, access_event, insert_event};
+use super::access::{EVENT_COLS, EventFile, access_event, as_stored, insert_event};
 use super::rows::{Prep, corrupt};
 use crate::StoreError;
 use crate::partner::{EventToRecord, HashLookup, Integrated, LogAppend, LogBatch, LogCheckpoint, LogStore};
@@ -84,14 +84,23 @@ impl LogStore for SqliteStore {
     {
         self.workers
             .write_access(move |c, state| {
+                let first_own = state.next_event_id;
                 let mut recorded = Vec::with_capacity(record.len());
-                for r in &record {
-                    recorded.push(insert_event(c, state, EventFile::Access, &r.event, r.grant)?);
+                let mut own = Vec::with_capacity(record.len());
+                for r in record {
+                    let id = insert_event(c, state, EventFile::Access, &r.event, r.grant)?;
+                    recorded.push(id);
+                    own.push(AccessEvent { id, event: as_stored(r.event), leaf_index: None });
                 }
                 // Every id below the writer's next one is committed, earlier in this
-                // transaction, or rolled back for good: all of them are visible here.
+                // transaction, or rolled back for good: all of them are visible here. The
+                // events just written are the newest ids; they join those pending before them
+                // as they are, not read back.
                 let through = state.next_event_id - 1;
-                let (events, in_main) = pending(c, through, limit)?;
+                let (mut events, mut in_main) = pending(c, first_own - 1, limit)?;
+                let room = (limit as usize).saturating_sub(events.len());
+                in_main.extend(std::iter::repeat_n(false, own.len().min(room)));
+                events.extend(own.into_iter().take(room));
                 let complete_through = match events.last() {
                     // A full batch may leave newer events for the next one.
                     Some(last) if events.len() >= limit as usize => last.id,

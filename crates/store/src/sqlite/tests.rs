@@ -206,19 +206,18 @@ async fn main_event(store: &SqliteStore, ms: i64) -> clearline_domain::AccessEve
 /// Records `record` and integrates up to `limit` pending events with made-up hashes and
 /// checkpoint (the store keeps what it is given), or puts `leaves` instead of the batch's
 /// events when given; the events the batch held, and what integrate said.
-async fn integrate_with(
+async fn integrate_events(
     store: &SqliteStore,
     record: Vec<crate::EventToRecord>,
     limit: u32,
     leaves: Option<Vec<clearline_domain::AccessEventId>>,
-) -> StoreResult<(Vec<clearline_domain::AccessEventId>, crate::Integrated)> {
+) -> StoreResult<(Vec<clearline_domain::AccessEvent>, crate::Integrated)> {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let batch_ids = seen.clone();
+    let batch_events = seen.clone();
     let done = store
         .integrate(record, limit, move |batch: &crate::LogBatch, _: &dyn crate::HashLookup| {
-            let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
-            *batch_ids.lock().unwrap() = ids.clone();
-            let leaves = leaves.unwrap_or(ids);
+            *batch_events.lock().unwrap() = batch.events.clone();
+            let leaves = leaves.unwrap_or_else(|| batch.events.iter().map(|e| e.id).collect());
             let size = batch.from + leaves.len() as u64;
             Ok(crate::LogAppend {
                 from: batch.from,
@@ -233,8 +232,19 @@ async fn integrate_with(
             })
         })
         .await?;
-    let ids = seen.lock().unwrap().clone();
-    Ok((ids, done))
+    let events = seen.lock().unwrap().clone();
+    Ok((events, done))
+}
+
+/// [`integrate_events`], naming the batch's events by id.
+async fn integrate_with(
+    store: &SqliteStore,
+    record: Vec<crate::EventToRecord>,
+    limit: u32,
+    leaves: Option<Vec<clearline_domain::AccessEventId>>,
+) -> StoreResult<(Vec<clearline_domain::AccessEventId>, crate::Integrated)> {
+    let (events, done) = integrate_events(store, record, limit, leaves).await?;
+    Ok((events.iter().map(|e| e.id).collect(), done))
 }
 
 async fn integrate(
@@ -420,4 +430,32 @@ async fn every_change_an_access_token_lookup_reads_moves_the_auth_epoch() {
         c.execute(&format!("DELETE FROM {table}"), []).unwrap();
         assert!(auth_epoch(&c) > before, "deleting from {table}");
     }
+}
+
+#[tokio::test]
+async fn events_recorded_with_a_full_integration_wait_for_the_next_and_enter_as_they_read_back() {
+    let (_d, store) = open();
+    let older = vec![main_event(&store, 1).await, main_event(&store, 2).await];
+    let mut odd = access_event_at(3, 3, clearline_domain::AccessAction::Messages);
+    odd.resources = vec!["cnv_1".into(), String::new(), "a b".into()];
+    let record = vec![crate::EventToRecord { event: odd, grant: None }];
+    // The batch is full with what was pending before: the event recorded now is written, not
+    // integrated, and the answer says how far the log is complete.
+    let (batch, done) = integrate_with(&store, record, 2, None).await.unwrap();
+    assert_eq!((batch, done.complete_through), (older.clone(), older[1]));
+    let own = done.recorded[0];
+    assert!(own > older[1]);
+    // The next integration takes it, and what it integrated is what the file holds.
+    let (batch, done) = integrate_events(&store, Vec::new(), 10, None).await.unwrap();
+    assert_eq!((batch.len(), batch[0].id, done.complete_through), (1, own, own));
+    let stored = store.log_entries(2, 1).await.unwrap();
+    assert_eq!(stored[0].event, batch[0].event);
+    assert_eq!(stored[0].event.resources, vec!["cnv_1", "a", "b"]);
+    // Recorded and integrated in one job: the batch holds it exactly as it reads back.
+    let mut odd = access_event_at(4, 3, clearline_domain::AccessAction::Messages);
+    odd.resources = vec!["x y".into(), String::new()];
+    let record = vec![crate::EventToRecord { event: odd, grant: None }];
+    let (batch, done) = integrate_events(&store, record, 10, None).await.unwrap();
+    assert_eq!((batch.len(), batch[0].id), (1, done.recorded[0]));
+    assert_eq!(store.log_entries(3, 1).await.unwrap()[0].event, batch[0].event);
 }
