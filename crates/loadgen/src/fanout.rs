@@ -80,6 +80,7 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
     let started = Instant::now();
     let sender = async {
         let mut in_flight = FuturesUnordered::new();
+        let mut most_in_flight = 0;
         let interval = Duration::from_secs_f64(1.0 / args.rate as f64);
         for n in 0..total {
             let due = started + interval.mul_f64(n as f64);
@@ -92,18 +93,23 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
             let pair = &pairs[(n as usize) % pairs.len()];
             let stamp = base.elapsed().as_micros().to_string();
             in_flight.push(async move { pair.a.send_text(&pair.conversation, &stamp, None).await.map(drop) });
+            most_in_flight = most_in_flight.max(in_flight.len());
         }
         while let Some(r) = in_flight.next().await {
             r?;
         }
-        anyhow::Ok(started.elapsed())
+        anyhow::Ok((started.elapsed(), most_in_flight))
     };
     let (sent_in, received) = tokio::join!(sender, join_all(receivers));
-    let sent_in = sent_in?;
+    let (sent_in, most_in_flight) = sent_in?;
     for r in received {
         r?;
     }
-    println!("sent {total} messages in {:.2} s ({:.0}/s)", sent_in.as_secs_f64(), total as f64 / sent_in.as_secs_f64());
+    println!(
+        "sent {total} messages in {:.2} s ({:.0}/s), at most {most_in_flight} in flight",
+        sent_in.as_secs_f64(),
+        total as f64 / sent_in.as_secs_f64()
+    );
     print_latency("delivery latency", &hist.borrow());
     if let (Some(s), Some(c0)) = (server, server_cpu0) {
         let cpu = (s.cpu() - c0).as_secs_f64() * 1e6 / total as f64;

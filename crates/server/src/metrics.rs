@@ -54,6 +54,8 @@ pub struct Metrics {
     store_commit_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
     store_syncs: Counter,
     store_sync_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+    store_slow_syncs: Counter,
+    store_slowest_sync_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -80,6 +82,18 @@ impl Default for Metrics {
         let store_sync_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
         registry.register("store_syncs", "fdatasyncs of the WAL (durable mode)", store_syncs.clone());
         registry.register("store_sync_seconds", "Time spent in fdatasync of the WAL", store_sync_seconds.clone());
+        let store_slow_syncs = Counter::default();
+        let store_slowest_sync_seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "store_slow_syncs",
+            "fdatasyncs of the WAL that took over 10 ms (a stalled disk holds every durable answer)",
+            store_slow_syncs.clone(),
+        );
+        registry.register(
+            "store_slowest_sync_seconds",
+            "The longest fdatasync of the WAL since the server started",
+            store_slowest_sync_seconds.clone(),
+        );
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
         registry.register("websocket_connections", "Open realtime WebSocket connections", websockets.clone());
@@ -93,6 +107,8 @@ impl Default for Metrics {
             store_commit_seconds,
             store_syncs,
             store_sync_seconds,
+            store_slow_syncs,
+            store_slowest_sync_seconds,
         }
     }
 }
@@ -105,6 +121,8 @@ impl Metrics {
         catch_up(&self.store_writes, store.writes);
         catch_up(&self.store_batches, store.batches);
         catch_up(&self.store_syncs, store.syncs);
+        catch_up(&self.store_slow_syncs, store.slow_syncs);
+        self.store_slowest_sync_seconds.set(store.slowest_sync_micros as f64 / 1e6);
         let catch_up_secs = |c: &Counter<f64, std::sync::atomic::AtomicU64>, micros: u64| {
             c.inc_by((micros as f64 / 1e6 - c.get()).max(0.0));
         };

@@ -459,3 +459,17 @@ async fn events_recorded_with_a_full_integration_wait_for_the_next_and_enter_as_
     assert_eq!((batch.len(), batch[0].id), (1, done.recorded[0]));
     assert_eq!(store.log_entries(3, 1).await.unwrap()[0].event, batch[0].event);
 }
+
+#[tokio::test]
+async fn each_durable_write_is_synced_and_the_slowest_sync_is_kept() {
+    let (_d, store) = open();
+    for i in 0..3 {
+        user(&store, &format!("sync{i}")).await;
+    }
+    let s = store.write_stats();
+    assert!(s.syncs >= 1 && s.syncs <= s.batches, "{s:?}");
+    // The longest sync is one of them: at most their total, at least their mean.
+    assert!(s.slowest_sync_micros <= s.sync_micros, "{s:?}");
+    assert!(s.slowest_sync_micros * s.syncs >= s.sync_micros, "{s:?}");
+    assert!(s.slow_syncs <= s.syncs, "{s:?}");
+}

@@ -84,6 +84,9 @@ pub(super) struct Workers {
 /// so without this the file would only grow.
 pub(super) const WAL_RESTART_BYTES: u64 = 16 * 1024 * 1024;
 
+/// An fdatasync slower than this is counted as slow (`WriteStats::slow_syncs`).
+const SLOW_SYNC: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// How often the checkpointer copies the WAL back into the database file.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 
@@ -118,6 +121,8 @@ pub(super) struct Counters {
     commit_micros: AtomicU64,
     syncs: AtomicU64,
     sync_micros: AtomicU64,
+    slow_syncs: AtomicU64,
+    slowest_sync_micros: AtomicU64,
 }
 
 /// What the writer has done since the store opened.
@@ -133,6 +138,10 @@ pub struct WriteStats {
     pub syncs: u64,
     /// Time spent in them, in microseconds.
     pub sync_micros: u64,
+    /// Those that took longer than 10 ms: a stalled disk holds every durable answer.
+    pub slow_syncs: u64,
+    /// The longest one, in microseconds.
+    pub slowest_sync_micros: u64,
 }
 
 impl Workers {
@@ -208,6 +217,8 @@ impl Workers {
             commit_micros: self.stats.commit_micros.load(Ordering::Relaxed),
             syncs: self.stats.syncs.load(Ordering::Relaxed),
             sync_micros: self.stats.sync_micros.load(Ordering::Relaxed),
+            slow_syncs: self.stats.slow_syncs.load(Ordering::Relaxed),
+            slowest_sync_micros: self.stats.slowest_sync_micros.load(Ordering::Relaxed),
         }
     }
 
@@ -328,8 +339,13 @@ fn sync_loop(wal_paths: &[PathBuf; 2], batches: &flume::Receiver<Synced>, stats:
             }
             let started = std::time::Instant::now();
             let result = wals[i].as_ref().map(std::fs::File::sync_data);
-            stats.sync_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            let took = started.elapsed();
+            stats.sync_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
             stats.syncs.fetch_add(1, Ordering::Relaxed);
+            stats.slowest_sync_micros.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+            if took > SLOW_SYNC {
+                stats.slow_syncs.fetch_add(1, Ordering::Relaxed);
+            }
             if !matches!(result, Some(Ok(()))) {
                 tracing::error!("store: cannot sync {}: {result:?}", wal_paths[i].display());
                 synced = false;
