@@ -40,6 +40,7 @@ impl TokenCache {
     /// Call inside a read transaction, so the counter and the record come from one snapshot.
     pub(super) fn access(&self, c: &Connection, id: i64) -> Result<Option<TokenRecord>, StoreError> {
         let epoch: i64 = c.prep("SELECT n FROM auth_epoch WHERE id = 1")?.query_row([], |r| r.get(0))?;
+        // The lock is held for the lookup only; the copy is made after it is released.
         if let Some(record) = self.lock().get(epoch, id) {
             return Ok(Some(TokenRecord::clone(&record)));
         }
