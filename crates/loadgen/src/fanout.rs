@@ -39,6 +39,10 @@ pub struct IdleArgs {
     /// Connections per person.
     #[arg(long, default_value_t = 100)]
     per_user: usize,
+    /// Hold plain HTTP/1.1 keep-alive connections instead, each idle after one `GET /healthz`
+    /// (what a burst of clients leaves behind).
+    #[arg(long)]
+    http: bool,
 }
 
 pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Result<()> {
@@ -119,6 +123,9 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
 }
 
 pub async fn idle(url: &str, server: Option<Process>, args: IdleArgs) -> anyhow::Result<()> {
+    if args.http {
+        return idle_http(url, server, args.connections).await;
+    }
     let users = args.connections.div_ceil(args.per_user.max(1));
     let pairs = world::pairs(url, users.div_ceil(2)).await?;
     let clients: Vec<_> = pairs.iter().flat_map(|p| [p.a.clone(), p.b.clone()]).take(users).collect();
@@ -148,6 +155,34 @@ pub async fn idle(url: &str, server: Option<Process>, args: IdleArgs) -> anyhow:
     }
     for s in open {
         s.close().await;
+    }
+    Ok(())
+}
+
+/// `idle --http`: `connections` keep-alive connections, each idle after one answered request.
+async fn idle_http(url: &str, server: Option<Process>, connections: usize) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let before = server.map(|s| s.rss());
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let mut answer = [0u8; 512];
+    let mut open = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await?;
+        conn.write_all(request.as_bytes()).await?;
+        let n = conn.read(&mut answer).await?;
+        anyhow::ensure!(answer[..n].starts_with(b"HTTP/1.1 200"), "healthz did not answer 200");
+        open.push(conn);
+    }
+    println!("idle --http: {} keep-alive connections open, each after one request", open.len());
+    if let (Some(s), Some(b)) = (server, before) {
+        let after = s.rss();
+        println!(
+            "server RSS {} before, {} with the connections: {:.1} KiB per connection",
+            mib(b),
+            mib(after),
+            after.saturating_sub(b) as f64 / 1024.0 / open.len() as f64
+        );
     }
     Ok(())
 }

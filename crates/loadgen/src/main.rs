@@ -4,7 +4,8 @@
 //!
 //! Modes: `send` (accepted messages/s, overall and per tenth of the run), `history` (messages
 //! read per second, pages of 100 backwards), `fanout` (WebSocket delivery latency at a fixed
-//! send rate), `partner-history` (the same read through the client and the partner API) and `idle` (server memory per idle WebSocket connection).
+//! send rate), `partner-history` (the same read through the client and the partner API) and `idle` (server memory per idle WebSocket connection, or per idle HTTP
+//! keep-alive connection with `--http`).
 
 mod clicks;
 mod fanout;
@@ -42,7 +43,7 @@ enum Mode {
     Clicks(clicks::Args),
     /// Measure realtime delivery latency at a fixed send rate.
     Fanout(fanout::Args),
-    /// Hold idle WebSocket connections and report the server's memory.
+    /// Hold idle WebSocket (or HTTP keep-alive) connections and report the server's memory.
     Idle(fanout::IdleArgs),
 }
 
