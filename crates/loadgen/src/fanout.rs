@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use clearline_api_types::EventData;
-use futures_util::future::join_all;
+use futures_util::future::{try_join, try_join_all};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::proc_stats::{Process, mib};
@@ -104,11 +104,8 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
         }
         anyhow::Ok((started.elapsed(), most_in_flight))
     };
-    let (sent_in, received) = tokio::join!(sender, join_all(receivers));
-    let (sent_in, most_in_flight) = sent_in?;
-    for r in received {
-        r?;
-    }
+    // A failed send ends the run at once (its receivers would otherwise wait for it forever).
+    let ((sent_in, most_in_flight), _) = try_join(sender, try_join_all(receivers)).await?;
     println!(
         "sent {total} messages in {:.2} s ({:.0}/s), at most {most_in_flight} in flight",
         sent_in.as_secs_f64(),
