@@ -30,6 +30,10 @@ pub struct Config {
     pub transparency: TransparencyConfig,
     /// Partner reports: due days, reconciliation tolerance, suppression, noise.
     pub reports: clearline_core::reports::ReportSettings,
+    /// Requests served at once; the server answers any more at once with `503` and
+    /// `Retry-After: 1` (health, readiness and metrics are always served).
+    /// Env `CLEARLINE_MAX_REQUESTS_IN_FLIGHT`.
+    pub max_requests_in_flight: usize,
 }
 
 /// Transparency log settings.
@@ -121,6 +125,7 @@ impl Default for Config {
             partner: PartnerConfig::default(),
             transparency: TransparencyConfig::default(),
             reports: clearline_core::reports::ReportSettings::default(),
+            max_requests_in_flight: 1024,
         }
     }
 }

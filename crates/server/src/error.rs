@@ -18,6 +18,8 @@ pub enum ApiError {
     Malformed(String),
     /// The body was over the limit.
     TooLarge,
+    /// The server is serving as many requests as it takes at once.
+    Overloaded,
 }
 
 impl From<CoreError> for ApiError {
@@ -42,6 +44,11 @@ impl ApiError {
         use StatusCode as S;
         match self {
             Self::Malformed(detail) => (S::BAD_REQUEST, ErrorCode::MalformedRequest, detail.clone()),
+            Self::Overloaded => (
+                S::SERVICE_UNAVAILABLE,
+                ErrorCode::Unavailable,
+                "the server is serving as many requests as it takes at once; retry after a second".to_owned(),
+            ),
             Self::TooLarge => (
                 S::PAYLOAD_TOO_LARGE,
                 ErrorCode::PayloadTooLarge,
@@ -154,6 +161,11 @@ impl IntoResponse for ApiError {
             Self::Core(CoreError::RateLimited { retry_after_secs }) => {
                 let mut res = problem_response(status, code, detail);
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                res
+            }
+            Self::Overloaded => {
+                let mut res = problem_response(status, code, detail);
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 res
             }
             Self::Core(CoreError::ReportInvalid(problems)) => {

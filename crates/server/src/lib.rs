@@ -13,6 +13,7 @@
 //! - [`metrics`]: Prometheus metrics and the request-tracking middleware.
 //! - [`state`]: [`AppState`], what handlers share.
 
+pub mod admission;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -49,6 +49,7 @@ pub struct Metrics {
     latency: LatencyFamily,
     /// Open realtime WebSocket connections.
     pub websockets: Gauge,
+    requests_in_flight: Gauge,
     store_writes: Counter,
     store_batches: Counter,
     store_commit_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
@@ -64,6 +65,7 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let websockets = Gauge::default();
+        let requests_in_flight = Gauge::default();
         let store_writes = Counter::default();
         let store_batches = Counter::default();
         let store_commit_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
@@ -97,11 +99,17 @@ impl Default for Metrics {
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
         registry.register("websocket_connections", "Open realtime WebSocket connections", websockets.clone());
+        registry.register(
+            "http_requests_in_flight",
+            "Requests being served (health, readiness and metrics not counted)",
+            requests_in_flight.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             websockets,
+            requests_in_flight,
             store_writes,
             store_batches,
             store_commit_seconds,
@@ -114,8 +122,10 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The Prometheus text exposition of every metric, with the store's totals brought up to date.
-    pub fn render(&self, store: clearline_store::WriteStats) -> String {
+    /// The Prometheus text exposition of every metric, with the store's totals and the requests
+    /// in flight brought up to date.
+    pub fn render(&self, store: clearline_store::WriteStats, requests_in_flight: usize) -> String {
+        self.requests_in_flight.set(i64::try_from(requests_in_flight).unwrap_or(i64::MAX));
         // The store keeps its own totals; catch the counters up to them.
         let catch_up = |c: &Counter, total: u64| c.inc_by(total.saturating_sub(c.get()));
         catch_up(&self.store_writes, store.writes);

@@ -112,6 +112,7 @@ pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Re
         metrics: Arc::new(Metrics::default()),
         issuer: issuer.into(),
         log: Arc::new(log),
+        admission: Arc::new(crate::admission::Admission::new(config.max_requests_in_flight)),
     })
 }
 

@@ -18,4 +18,6 @@ pub struct AppState {
     pub issuer: Arc<str>,
     /// The transparency log's checkpoint signer.
     pub log: Arc<clearline_tlog::note::LogSigner>,
+    /// Room for the requests served at once (see [`crate::admission`]).
+    pub admission: Arc<crate::admission::Admission>,
 }

@@ -70,3 +70,44 @@ async fn data_survives_a_graceful_restart() {
     let page = again.messages(&conv, &Default::default()).await.unwrap();
     assert_eq!(page.items[0].body.as_deref(), Some("still here"));
 }
+
+#[tokio::test]
+async fn past_its_limit_of_requests_in_flight_the_server_refuses_at_once_and_recovers() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let clock = std::sync::Arc::new(clearline_core::ManualClock::new(clearline_domain::Timestamp::from_millis(0)));
+    let server = TestServer::spawn_configured(clock, |c| c.max_requests_in_flight = 1).await;
+    let c = server.client();
+    // One request in flight: its headers are in, its body is not yet.
+    let body = br#"{"handle":"held","display_name":"Held","password":"correct horse battery"}"#;
+    let mut held = tokio::net::TcpStream::connect(server.url.trim_start_matches("http://")).await.unwrap();
+    let head = format!(
+        "POST /v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    held.write_all(head.as_bytes()).await.unwrap();
+    // Metrics are served whatever the load: wait until they count it.
+    let mut polls = 0;
+    loop {
+        let metrics = c.request(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
+        if metrics.contains("clearline_http_requests_in_flight 1\n") {
+            break;
+        }
+        polls += 1;
+        assert!(polls < 2000, "the held request is never counted: {metrics}");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    // Anything else is refused at once, saying when to come back; health still answers.
+    let refused = c.request(Method::GET, "/v1/me").send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let problem: clearline_api_types::Problem = refused.json().await.unwrap();
+    assert_eq!(problem.code, clearline_api_types::ErrorCode::Unavailable);
+    assert_eq!(c.request(Method::GET, "/healthz").send().await.unwrap().status().as_u16(), 200);
+    // The held request completes, and then the server takes requests again.
+    held.write_all(body).await.unwrap();
+    let mut answer = [0u8; 64];
+    let n = held.read(&mut answer).await.unwrap();
+    assert!(answer[..n].starts_with(b"HTTP/1.1 201"), "{}", String::from_utf8_lossy(&answer[..n]));
+    drop(held);
+    c.sign_up("after", "After", "correct horse battery").await.unwrap();
+}

@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/revoke", axum::routing::post(oauth::revoke))
         .route("/oauth/introspect", axum::routing::post(oauth::introspect))
         .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::admission::admit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

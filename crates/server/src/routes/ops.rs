@@ -31,7 +31,7 @@ pub async fn readyz(State(s): State<AppState>) -> Response {
 pub async fn metrics(State(s): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        s.metrics.render(s.app.store().write_stats()),
+        s.metrics.render(s.app.store().write_stats(), s.admission.in_flight()),
     )
         .into_response()
 }
