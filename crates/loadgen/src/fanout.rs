@@ -141,15 +141,7 @@ pub async fn idle(url: &str, server: Option<Process>, args: IdleArgs) -> anyhow:
         s.ping().await?;
     }
     println!("idle: {} WebSocket connections open", open.len());
-    if let (Some(s), Some(b)) = (server, before) {
-        let after = s.rss();
-        println!(
-            "server RSS {} before, {} with the connections: {:.1} KiB per connection",
-            mib(b),
-            mib(after),
-            after.saturating_sub(b) as f64 / 1024.0 / open.len() as f64
-        );
-    }
+    print_rss_per_connection(server, before, open.len());
     for s in open {
         s.close().await;
     }
@@ -172,14 +164,19 @@ async fn idle_http(url: &str, server: Option<Process>, connections: usize) -> an
         open.push(conn);
     }
     println!("idle --http: {} keep-alive connections open, each after one request", open.len());
+    print_rss_per_connection(server, before, open.len());
+    Ok(())
+}
+
+/// The server's memory now against `before`, per connection of `count`.
+fn print_rss_per_connection(server: Option<Process>, before: Option<u64>, count: usize) {
     if let (Some(s), Some(b)) = (server, before) {
         let after = s.rss();
         println!(
             "server RSS {} before, {} with the connections: {:.1} KiB per connection",
             mib(b),
             mib(after),
-            after.saturating_sub(b) as f64 / 1024.0 / open.len() as f64
+            after.saturating_sub(b) as f64 / 1024.0 / count.max(1) as f64
         );
     }
-    Ok(())
 }
