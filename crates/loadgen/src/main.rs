@@ -4,8 +4,9 @@
 //!
 //! Modes: `send` (accepted messages/s, overall and per tenth of the run), `history` (messages
 //! read per second, pages of 100 backwards), `fanout` (WebSocket delivery latency at a fixed
-//! send rate), `partner-history` (the same read through the client and the partner API) and `idle` (server memory per idle WebSocket connection, or per idle HTTP
-//! keep-alive connection with `--http`).
+//! send rate), `partner-history` (the same read through the client and the partner API) and
+//! `idle` (server memory per idle WebSocket connection, or per idle HTTP keep-alive connection
+//! with `--http`).
 
 mod clicks;
 mod fanout;

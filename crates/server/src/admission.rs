@@ -3,8 +3,6 @@
 //! stalled disk, say) pile up connections and memory until it cannot recover. Health,
 //! readiness and metrics are always answered, so an overloaded server can still be watched.
 
-use std::sync::Arc;
-
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +17,7 @@ const ALWAYS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 /// Room for a number of requests at once.
 #[derive(Debug)]
 pub struct Admission {
-    permits: Arc<Semaphore>,
+    permits: Semaphore,
     limit: usize,
 }
 
@@ -27,7 +25,7 @@ impl Admission {
     /// Room for `limit` requests at once (at least one).
     pub fn new(limit: usize) -> Self {
         let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
-        Self { permits: Arc::new(Semaphore::new(limit)), limit }
+        Self { permits: Semaphore::new(limit), limit }
     }
 
     /// Requests being served now.
@@ -42,7 +40,7 @@ pub async fn admit(State(state): State<AppState>, req: Request, next: Next) -> R
         return next.run(req).await;
     }
     // Held until the answer is ready (or the request is dropped).
-    let Ok(_permit) = state.admission.permits.clone().try_acquire_owned() else {
+    let Ok(_permit) = state.admission.permits.try_acquire() else {
         return ApiError::Overloaded.into_response();
     };
     next.run(req).await

@@ -157,17 +157,13 @@ impl IntoResponse for ApiError {
         if let (true, Self::Core(e)) = (status.is_server_error(), &self) {
             tracing::error!(error = %e, "request failed");
         }
-        match self {
-            Self::Core(CoreError::RateLimited { retry_after_secs }) => {
-                let mut res = problem_response(status, code, detail);
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                res
-            }
-            Self::Overloaded => {
-                let mut res = problem_response(status, code, detail);
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                res
-            }
+        // When to come back, for refusals that pass.
+        let retry_after = match &self {
+            Self::Core(CoreError::RateLimited { retry_after_secs }) => Some(*retry_after_secs),
+            Self::Overloaded => Some(1),
+            _ => None,
+        };
+        let mut res = match self {
             Self::Core(CoreError::ReportInvalid(problems)) => {
                 let errors = problems
                     .into_iter()
@@ -184,6 +180,10 @@ impl IntoResponse for ApiError {
                 res
             }
             _ => problem_response(status, code, detail),
+        };
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        res
     }
 }

@@ -97,10 +97,10 @@ impl LogStore for SqliteStore {
                 // events just written are the newest ids; they join those pending before them
                 // as they are, not read back.
                 let through = state.next_event_id - 1;
-                let (mut events, mut in_main) = pending(c, first_own - 1, limit)?;
-                let room = (limit as usize).saturating_sub(events.len());
-                in_main.extend(std::iter::repeat_n(false, own.len().min(room)));
-                events.extend(own.into_iter().take(room));
+                let mut batch = pending(c, first_own - 1, limit)?;
+                let room = (limit as usize).saturating_sub(batch.len());
+                batch.extend(own.into_iter().take(room).map(|e| (e, false)));
+                let (events, in_main): (Vec<AccessEvent>, Vec<bool>) = batch.into_iter().unzip();
                 let complete_through = match events.last() {
                     // A full batch may leave newer events for the next one.
                     Some(last) if events.len() >= limit as usize => last.id,
@@ -142,7 +142,7 @@ fn stored_hashes(c: &Connection, wanted: &[(u8, u64)]) -> StoreResult<Vec<(u8, u
 /// Up to `limit` events with ids up to `through` not in the log yet, oldest first, and for
 /// each whether it is in the main file. Each file's events enter the log in id order, so what
 /// is pending in a file is what comes after its newest leaf.
-fn pending(c: &Connection, through: i64, limit: u32) -> StoreResult<(Vec<AccessEvent>, Vec<bool>)> {
+fn pending(c: &Connection, through: i64, limit: u32) -> StoreResult<Vec<(AccessEvent, bool)>> {
     let mut cursor = c.prep("SELECT COALESCE(MAX(event_id), 0) FROM access.log_leaves WHERE in_main = $1")?;
     let main: i64 = cursor.query_row([1], |r| r.get(0))?;
     let access: i64 = cursor.query_row([0], |r| r.get(0))?;
@@ -160,11 +160,9 @@ fn pending(c: &Connection, through: i64, limit: u32) -> StoreResult<(Vec<AccessE
             arm("access.events", "$4", 0)
         )
     });
-    let rows: Vec<(AccessEvent, bool)> = c
-        .prep(&SQL)?
+    Ok(c.prep(&SQL)?
         .query_map(rusqlite::params![main, through, limit, access], |r| Ok((access_event(r)?, r.get(9)?)))?
-        .collect::<Result<_, _>>()?;
-    Ok(rows.into_iter().unzip())
+        .collect::<Result<_, _>>()?)
 }
 
 /// Stores an extension of `batch` (whose events are in the main file where `in_main` says);

@@ -340,9 +340,10 @@ fn sync_loop(wal_paths: &[PathBuf; 2], batches: &flume::Receiver<Synced>, stats:
             let started = std::time::Instant::now();
             let result = wals[i].as_ref().map(std::fs::File::sync_data);
             let took = started.elapsed();
-            stats.sync_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+            let micros = took.as_micros() as u64;
+            stats.sync_micros.fetch_add(micros, Ordering::Relaxed);
             stats.syncs.fetch_add(1, Ordering::Relaxed);
-            stats.slowest_sync_micros.fetch_max(took.as_micros() as u64, Ordering::Relaxed);
+            stats.slowest_sync_micros.fetch_max(micros, Ordering::Relaxed);
             if took > SLOW_SYNC {
                 stats.slow_syncs.fetch_add(1, Ordering::Relaxed);
             }
