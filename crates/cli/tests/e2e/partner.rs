@@ -490,3 +490,25 @@ async fn revocation_is_announced_to_the_apps_webhook_signed_by_the_server() {
     assert!(verify_ed25519(&header("clearline-key").unwrap(), &body, &header("clearline-signature").unwrap()));
     assert!(!verify_ed25519(&header("clearline-key").unwrap(), b"{}", &header("clearline-signature").unwrap()));
 }
+
+#[tokio::test]
+async fn past_the_per_person_rate_the_app_gets_429_with_retry_after_and_it_is_on_record() {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_700_000_000_000)));
+    let ts = TestServer::spawn_configured(clock.clone(), |c| c.partner.per_person_per_minute = 2).await;
+    let op = ts.operator("root").await;
+    let alice = ts.person("alice").await;
+    let flix = ts.partner_app(&op, "flix", "standard", ALL_STANDARD).await;
+    let app = as_app(&ts, &ts.connect(&alice, &flix, ALL_STANDARD).await.access_token);
+    app.partner_me().await.unwrap();
+    app.partner_me().await.unwrap();
+    // The third call within the minute is refused, says when to come back, and is recorded.
+    let res = app.request(clearline_client::Method::GET, "/partner/v1/me").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    let secs: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&secs), "Retry-After {secs}");
+    let e = last_event(&ts).await;
+    assert_eq!((e.action, e.outcome), (AccessAction::Me, AccessOutcome::Denied(DenyReason::RateLimited)));
+    // Once that time has passed, calls go through again.
+    clock.advance(i64::try_from(secs).unwrap() * 1000);
+    app.partner_me().await.unwrap();
+}
