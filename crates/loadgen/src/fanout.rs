@@ -11,6 +11,7 @@ use futures_util::future::{try_join, try_join_all};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::proc_stats::{Process, mib};
+use crate::wire;
 use crate::world::{self, print_latency};
 
 /// Options of `fanout`.
@@ -82,6 +83,7 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
     );
     let server_cpu0 = server.map(|s| s.cpu());
     let started = Instant::now();
+    let pool = wire::Pool::new(url);
     let sender = async {
         let mut in_flight = FuturesUnordered::new();
         let mut most_in_flight = 0;
@@ -96,7 +98,8 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
             }
             let pair = &pairs[(n as usize) % pairs.len()];
             let stamp = base.elapsed().as_micros().to_string();
-            in_flight.push(async move { pair.a.send_text(&pair.conversation, &stamp, None).await.map(drop) });
+            let (pool, token) = (&pool, pair.a.token().unwrap_or_default());
+            in_flight.push(async move { pool.send_text(token, &pair.conversation, &stamp, None).await });
             most_in_flight = most_in_flight.max(in_flight.len());
         }
         while let Some(r) = in_flight.next().await {

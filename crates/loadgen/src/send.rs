@@ -1,5 +1,6 @@
 //! `send`: as many messages as the server accepts, from `concurrency` workers over the pairs'
-//! conversations, each with an idempotency key as a real client would send.
+//! conversations, each with an idempotency key as a real client would send. Each worker has its
+//! own keep-alive connection ([`wire::Conn`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::join_all;
 
 use crate::proc_stats::{Process, mib};
+use crate::wire;
 use crate::world::{self, print_latency};
 
 /// Options of `send`.
@@ -40,6 +42,7 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
     let workers = (0..args.concurrency).map(|w| {
         let (pairs, next, tenths, body) = (pairs.clone(), next.clone(), tenths.clone(), body.clone());
         async move {
+            let mut conn = wire::Conn::open(url).await?;
             let mut hist = world::histogram()?;
             loop {
                 let n = {
@@ -53,7 +56,8 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
                 let pair = &pairs[(n as usize) % pairs.len()];
                 let sender = if n % 2 == 0 { &pair.a } else { &pair.b };
                 let t = Instant::now();
-                sender.send_text(&pair.conversation, &body, Some(&format!("lg-{w}-{n}"))).await?;
+                let token = sender.token().unwrap_or_default();
+                conn.send_text(token, &pair.conversation, &body, Some(&format!("lg-{w}-{n}"))).await?;
                 hist.record(t.elapsed().as_micros() as u64)?;
                 if n % (total / 10).max(1) == 0 {
                     tenths.borrow_mut().push(Instant::now());
