@@ -154,7 +154,7 @@ pub async fn idle(url: &str, server: Option<Process>, args: IdleArgs) -> anyhow:
 /// `idle --http`: `connections` keep-alive connections, each idle after one answered request.
 async fn idle_http(url: &str, server: Option<Process>, connections: usize) -> anyhow::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let addr = wire::host(url)?;
     let before = server.map(|s| s.rss());
     let request = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
     let mut answer = [0u8; 512];

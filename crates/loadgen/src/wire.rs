@@ -13,6 +13,13 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Method, Request, StatusCode, header};
 use hyper_util::rt::TokioIo;
 
+/// The `HOST:PORT` of a base URL `http://HOST:PORT` (the load generator speaks plain HTTP).
+pub fn host(url: &str) -> anyhow::Result<&str> {
+    url.strip_prefix("http://")
+        .map(|h| h.trim_end_matches('/'))
+        .ok_or_else(|| anyhow::anyhow!("the load generator speaks plain http://, not {url}"))
+}
+
 /// One keep-alive connection to the server.
 pub struct Conn {
     send: SendRequest<Full<Bytes>>,
@@ -22,11 +29,7 @@ pub struct Conn {
 impl Conn {
     /// Connects to `url` (`http://HOST:PORT`).
     pub async fn open(url: &str) -> anyhow::Result<Self> {
-        let host = url
-            .strip_prefix("http://")
-            .ok_or_else(|| anyhow::anyhow!("the load generator speaks plain http://, not {url}"))?
-            .trim_end_matches('/')
-            .to_owned();
+        let host = host(url)?.to_owned();
         let stream = tokio::net::TcpStream::connect(&host).await?;
         stream.set_nodelay(true)?;
         let (send, conn) = http1::handshake(TokioIo::new(stream)).await?;

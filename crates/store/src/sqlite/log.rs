@@ -84,22 +84,22 @@ impl LogStore for SqliteStore {
     {
         self.workers
             .write_access(move |c, state| {
-                let first_own = state.next_event_id;
+                // Every id below the writer's next one is committed, earlier in this
+                // transaction, or rolled back for good: all of them are visible here. The
+                // events written now get the newest ids; those that fit behind what was pending
+                // before them join the batch as they are, not read back.
+                let mut batch = pending(c, state.next_event_id - 1, limit)?;
+                let mut room = (limit as usize).saturating_sub(batch.len());
                 let mut recorded = Vec::with_capacity(record.len());
-                let mut own = Vec::with_capacity(record.len());
                 for r in record {
                     let id = insert_event(c, state, EventFile::Access, &r.event, r.grant)?;
                     recorded.push(id);
-                    own.push(AccessEvent { id, event: as_stored(r.event), leaf_index: None });
+                    if room > 0 {
+                        room -= 1;
+                        batch.push((AccessEvent { id, event: as_stored(r.event), leaf_index: None }, false));
+                    }
                 }
-                // Every id below the writer's next one is committed, earlier in this
-                // transaction, or rolled back for good: all of them are visible here. The
-                // events just written are the newest ids; they join those pending before them
-                // as they are, not read back.
                 let through = state.next_event_id - 1;
-                let mut batch = pending(c, first_own - 1, limit)?;
-                let room = (limit as usize).saturating_sub(batch.len());
-                batch.extend(own.into_iter().take(room).map(|e| (e, false)));
                 let (events, in_main): (Vec<AccessEvent>, Vec<bool>) = batch.into_iter().unzip();
                 let complete_through = match events.last() {
                     // A full batch may leave newer events for the next one.
