@@ -48,7 +48,8 @@ pub struct PartnerSendRequest {
 }
 
 /// A message as an app sees it. Exactly one of `text` (shown), `redacted: true` (the sender
-/// did not allow apps to read it here) or `deleted: true` holds.
+/// did not allow apps to read it here) or `deleted: true` holds; a flag that is false is left
+/// out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PartnerMessage {
     /// `msg_…`.
@@ -72,12 +73,17 @@ pub struct PartnerMessage {
     /// The card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardBody>,
-    /// The sender did not allow apps to read this message.
-    #[serde(default)]
+    /// The sender did not allow apps to read this message. Absent when false.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub redacted: bool,
-    /// The message was deleted.
-    #[serde(default)]
+    /// The message was deleted. Absent when false.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub deleted: bool,
+}
+
+/// For `skip_serializing_if`: a flag that is only written when it is set.
+fn is_false(flag: &bool) -> bool {
+    !flag
 }
 
 /// `POST /partner/v1/messages` response.
@@ -498,4 +504,37 @@ pub struct ReportQuery {
     pub format: Option<String>,
     /// Withhold counts below this (default 10; 0 withholds nothing).
     pub min_count: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PartnerMessage;
+
+    fn shown() -> PartnerMessage {
+        PartnerMessage {
+            id: "msg_2".into(),
+            thread_id: "cnv_1".into(),
+            sender: "pu_aaaaaaaaaaaaaaaaaaaaaa".into(),
+            from_me: false,
+            via_this_app: true,
+            created_at: 5,
+            text: Some("hi".into()),
+            content_type: None,
+            card: None,
+            redacted: false,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn a_partner_message_writes_only_the_flags_that_are_set_and_reads_absent_ones_as_false() {
+        let json = serde_json::to_value(shown()).unwrap();
+        assert!(json.get("redacted").is_none() && json.get("deleted").is_none(), "{json}");
+        assert_eq!(json["from_me"], false);
+        assert_eq!(serde_json::from_value::<PartnerMessage>(json).unwrap(), shown());
+        let hidden = PartnerMessage { text: None, redacted: true, ..shown() };
+        let json = serde_json::to_value(&hidden).unwrap();
+        assert_eq!((json["redacted"].as_bool(), json.get("deleted")), (Some(true), None));
+        assert_eq!(serde_json::from_value::<PartnerMessage>(json).unwrap(), hidden);
+    }
 }

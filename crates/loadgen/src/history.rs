@@ -1,15 +1,13 @@
 //! `history`: fills one conversation, then reads it backwards in pages of 100 from
 //! `concurrency` readers, again and again, and reports messages read per second.
 
-use std::borrow::Cow;
+use std::rc::Rc;
 use std::time::Instant;
 
-use clearline_api_types::MessagePageQuery;
-use clearline_client::Method;
 use futures_util::future::join_all;
-use reqwest::RequestBuilder;
 
 use crate::proc_stats::{Process, mib};
+use crate::wire;
 use crate::world::{self, print_latency};
 
 /// Options of `history` (and of the reads of `partner-history`).
@@ -30,64 +28,48 @@ pub async fn run(url: &str, server: Option<Process>, args: ReadArgs) -> anyhow::
     let pair = world::pairs(url, 1).await?.remove(0);
     world::fill(std::slice::from_ref(&pair.a), &pair.conversation, args.fill, "fill").await;
     println!("history: {} messages, {} readers, {} pages of 100", args.fill, args.concurrency, args.pages);
-    read_client_pages(server, &pair.b, &pair.conversation, args.concurrency, args.pages).await?;
+    read_client_pages(server, url, &pair.b, &pair.conversation, args.concurrency, args.pages).await?;
     Ok(())
 }
 
 /// Reads `conversation` through the client API as `reader` (see [`read_pages`]).
 pub async fn read_client_pages(
     server: Option<Process>,
+    url: &str,
     reader: &clearline_client::Client,
     conversation: &str,
     concurrency: usize,
     pages: u64,
 ) -> anyhow::Result<f64> {
-    let (c, conv) = (reader.clone(), conversation.to_owned());
-    read_pages(server, concurrency, pages, move |before| {
-        let (c, conv) = (c.clone(), conv.clone());
-        async move {
-            let q = MessagePageQuery { before, limit: Some(100), ..Default::default() };
-            fetch_page(c.request(Method::GET, &format!("/v1/conversations/{conv}/messages")).query(&q)).await
-        }
-    })
-    .await
+    let token = reader.token().unwrap_or_default();
+    read_pages(server, url, token, &format!("/v1/conversations/{conversation}/messages"), concurrency, pages).await
 }
 
-/// What a reader needs of a page: how many messages, and the cursor of the next page. The rest
-/// of each message is skipped while parsing, never built, so the load generator stays light.
-#[derive(serde::Deserialize)]
-struct PageCursor<'a> {
-    #[serde(borrow)]
-    items: Vec<ItemId<'a>>,
-    has_more: bool,
-}
-
-#[derive(serde::Deserialize)]
-struct ItemId<'a> {
-    #[serde(borrow)]
-    id: Cow<'a, str>,
-}
-
-/// Sends a page request and returns (messages on it, the cursor of the next page).
-pub async fn fetch_page(req: RequestBuilder) -> anyhow::Result<(u64, Option<String>)> {
-    let body = req.send().await?.error_for_status()?.bytes().await?;
-    let page: PageCursor<'_> = serde_json::from_slice(&body)?;
-    let next = if page.has_more { page.items.last().map(|m| m.id.clone().into_owned()) } else { None };
-    Ok((page.items.len() as u64, next))
-}
-
-/// Reads pages from `concurrency` readers, `pages` in all, each reader walking backwards with
-/// `fetch(before) -> (items, next before)`; prints and returns messages read per second.
-pub async fn read_pages<F, Fut>(
+/// Reads the pages of 100 messages at `path` as `token` from `concurrency` readers, `pages` in
+/// all, each reader walking backwards from the newest over its own keep-alive connection;
+/// prints and returns messages read per second.
+pub async fn read_pages(
     server: Option<Process>,
+    url: &str,
+    token: &str,
+    path: &str,
     concurrency: usize,
     pages: u64,
-    fetch: F,
-) -> anyhow::Result<f64>
-where
-    F: Fn(Option<String>) -> Fut + Clone,
-    Fut: std::future::Future<Output = anyhow::Result<(u64, Option<String>)>>,
-{
+) -> anyhow::Result<f64> {
+    let pool = Rc::new(wire::Pool::new(url));
+    let fetch = move |before: Option<String>| {
+        let pool = pool.clone();
+        let path = match before {
+            Some(b) => format!("{path}?limit=100&before={b}"),
+            None => format!("{path}?limit=100"),
+        };
+        async move {
+            let mut conn = pool.take().await?;
+            let page = conn.page(token, &path).await?;
+            pool.put(conn);
+            Ok(page)
+        }
+    };
     run_requests(server, concurrency, pages, ("messages", "page"), fetch).await
 }
 

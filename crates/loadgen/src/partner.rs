@@ -4,11 +4,11 @@
 //! machine that speeds up or slows down during the run affects both alike. Needs a partner
 //! app (e.g. the one `clearline demo` prints) and per-person rate limits raised for the run.
 
-use clearline_api_types::{MessagePageQuery, PartnerSendRequest};
+use clearline_api_types::PartnerSendRequest;
+use clearline_client::Client;
 use clearline_client::oauth::{answer_consent, pkce, query_param};
-use clearline_client::{Client, Method};
 
-use crate::history::{fetch_page, read_client_pages, read_pages};
+use crate::history::{read_client_pages, read_pages};
 use crate::proc_stats::Process;
 use crate::world;
 
@@ -94,17 +94,10 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
     let (mut client_total, mut partner_total) = (0.0, 0.0);
     for round in 1..=rounds {
         println!("-- round {round}/{rounds}: client API (session token, membership check)");
-        let client_rate = read_client_pages(server, &pair.a, &thread, args.read.concurrency, pages).await?;
+        let client_rate = read_client_pages(server, url, &pair.a, &thread, args.read.concurrency, pages).await?;
         println!("-- round {round}/{rounds}: partner API (access token, grant, scope, redaction, access event)");
-        let (c, t) = (app_a.clone(), thread.clone());
-        let partner_rate = read_pages(server, args.read.concurrency, pages, move |before| {
-            let (c, t) = (c.clone(), t.clone());
-            async move {
-                let q = MessagePageQuery { before, limit: Some(100), ..Default::default() };
-                fetch_page(c.request(Method::GET, &format!("/partner/v1/threads/{t}/messages")).query(&q)).await
-            }
-        })
-        .await?;
+        let (token, path) = (app_a.token().unwrap_or_default(), format!("/partner/v1/threads/{thread}/messages"));
+        let partner_rate = read_pages(server, url, token, &path, args.read.concurrency, pages).await?;
         println!("round {round}: partner API at {:.0}% of the client API", 100.0 * partner_rate / client_rate);
         client_total += client_rate;
         partner_total += partner_rate;

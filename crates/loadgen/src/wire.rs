@@ -41,9 +41,35 @@ impl Conn {
         Ok(Self { send, host })
     }
 
+    /// Sends one request as `token` and reads the answer whole (so the connection stays
+    /// usable): its status and body.
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: &str,
+        json: Option<Vec<u8>>,
+        idempotency_key: Option<&str>,
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, &self.host)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        if json.is_some() {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+        }
+        if let Some(key) = idempotency_key {
+            req = req.header("idempotency-key", key);
+        }
+        self.send.ready().await?;
+        let res = self.send.send_request(req.body(Full::new(json.map(Bytes::from).unwrap_or_default()))?).await?;
+        let status = res.status();
+        Ok((status, res.into_body().collect().await?.to_bytes()))
+    }
+
     /// Posts a `text/plain` message as `token` to `conversation`; fails unless the server
-    /// answers 201 Created (or 200 for a repeated idempotency key). The answer is read whole
-    /// (the connection stays usable) and dropped.
+    /// answers 201 Created (or 200 for a repeated idempotency key).
     pub async fn send_text(
         &mut self,
         token: &str,
@@ -52,24 +78,51 @@ impl Conn {
         idempotency_key: Option<&str>,
     ) -> anyhow::Result<()> {
         let body = serde_json::to_vec(&SendMessageRequest { body: Some(text.to_owned()), ..Default::default() })?;
-        let mut req = Request::builder()
-            .method(Method::POST)
-            .uri(format!("/v1/conversations/{conversation}/messages"))
-            .header(header::HOST, &self.host)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json");
-        if let Some(key) = idempotency_key {
-            req = req.header("idempotency-key", key);
-        }
-        self.send.ready().await?;
-        let res = self.send.send_request(req.body(Full::new(Bytes::from(body)))?).await?;
-        let status = res.status();
-        let answer = res.into_body().collect().await?.to_bytes();
+        let path = format!("/v1/conversations/{conversation}/messages");
+        let (status, answer) = self.call(Method::POST, &path, token, Some(body), idempotency_key).await?;
         if status != StatusCode::CREATED && status != StatusCode::OK {
             anyhow::bail!("send answered {status}: {}", String::from_utf8_lossy(&answer[..answer.len().min(200)]));
         }
         Ok(())
     }
+
+    /// Gets a page of messages (`path` with its query) as `token`; fails unless the server
+    /// answers 200. Returns how many messages it holds and, if there are more, the id of its
+    /// last one (see [`page_summary`]).
+    pub async fn page(&mut self, token: &str, path: &str) -> anyhow::Result<(u64, Option<String>)> {
+        let (status, answer) = self.call(Method::GET, path, token, None, None).await?;
+        if status != StatusCode::OK {
+            anyhow::bail!("{path} answered {status}: {}", String::from_utf8_lossy(&answer[..answer.len().min(200)]));
+        }
+        page_summary(&answer)
+    }
+}
+
+/// How many messages a page of them holds (`{"items":[…],…,"has_more":…}`, from either API)
+/// and, when `has_more` is true, the id of its last one; found by scanning for the start of
+/// each item (`{"id":"`) rather than by parsing the page, so reading a page costs the load
+/// generator a few microseconds. The scan cannot be fooled by message text: inside a JSON
+/// string every `"` is escaped, so that sequence only ever starts an object whose first
+/// field is `id`, and of the objects on a page only messages start with `id`.
+pub fn page_summary(body: &[u8]) -> anyhow::Result<(u64, Option<String>)> {
+    const ITEM: &[u8] = b"{\"id\":\"";
+    if !body.starts_with(b"{\"items\":[") {
+        anyhow::bail!("not a page: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
+    }
+    let (mut count, mut last) = (0u64, None);
+    for at in memchr::memmem::find_iter(body, ITEM) {
+        count += 1;
+        last = Some(at + ITEM.len());
+    }
+    let has_more = memchr::memmem::rfind(body, b"\"has_more\":true").is_some();
+    let next = match last {
+        Some(start) if has_more => {
+            let len = memchr::memchr(b'"', &body[start..]).ok_or_else(|| anyhow::anyhow!("unterminated id"))?;
+            Some(std::str::from_utf8(&body[start..start + len])?.to_owned())
+        }
+        _ => None,
+    };
+    Ok((count, next))
 }
 
 /// Connections to one server, opened as needed and reused; for a single-threaded runtime.
@@ -84,21 +137,71 @@ impl Pool {
         Self { url: url.to_owned(), idle: RefCell::new(Vec::new()) }
     }
 
-    /// [`Conn::send_text`] on an idle connection, or a new one if none is idle.
-    pub async fn send_text(
-        &self,
-        token: &str,
-        conversation: &str,
-        text: &str,
-        idempotency_key: Option<&str>,
-    ) -> anyhow::Result<()> {
+    /// An idle connection, or a new one if none is idle; give it back with [`Self::put`].
+    pub async fn take(&self) -> anyhow::Result<Conn> {
         let idle = self.idle.borrow_mut().pop();
-        let mut conn = match idle {
-            Some(c) => c,
-            None => Conn::open(&self.url).await?,
-        };
-        conn.send_text(token, conversation, text, idempotency_key).await?;
+        match idle {
+            Some(c) => Ok(c),
+            None => Conn::open(&self.url).await,
+        }
+    }
+
+    /// Returns a connection that answered its last request to the pool.
+    pub fn put(&self, conn: Conn) {
         self.idle.borrow_mut().push(conn);
-        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clearline_api_types::{MessagePage, MessageResponse, PartnerMessage, PartnerMessagePage};
+
+    use super::page_summary;
+
+    fn message(id: u32, body: &str) -> MessageResponse {
+        MessageResponse {
+            id: format!("msg_{id}"),
+            conversation_id: "cnv_1".into(),
+            sender_id: "usr_1".into(),
+            content_type: Some("text/plain".into()),
+            body: Some(body.into()),
+            body_base64: None,
+            created_at: 1,
+            deleted_at: None,
+            via_app_id: None,
+            card: None,
+        }
+    }
+
+    #[test]
+    fn a_page_summary_counts_messages_not_text_that_looks_like_them() {
+        let tricky = r#"{"id":"msg_999"} and {"items":[ and "has_more":true"#;
+        let items = vec![message(7, tricky), message(6, "plain"), message(5, tricky)];
+        let page = serde_json::to_vec(&MessagePage { items, has_more: true }).unwrap();
+        assert_eq!(page_summary(&page).unwrap(), (3, Some("msg_5".into())));
+        let last = serde_json::to_vec(&MessagePage { items: vec![message(4, tricky)], has_more: false }).unwrap();
+        assert_eq!(page_summary(&last).unwrap(), (1, None));
+        let empty = serde_json::to_vec(&MessagePage { items: vec![], has_more: false }).unwrap();
+        assert_eq!(page_summary(&empty).unwrap(), (0, None));
+    }
+
+    #[test]
+    fn a_page_summary_reads_partner_pages_and_refuses_other_answers() {
+        let item = |id: u32| PartnerMessage {
+            id: format!("msg_{id}"),
+            thread_id: "cnv_1".into(),
+            sender: "pu_aaaaaaaaaaaaaaaaaaaaaa".into(),
+            from_me: true,
+            via_this_app: false,
+            created_at: 1,
+            text: Some(r#"{"id":"msg_1"}"#.into()),
+            content_type: None,
+            card: None,
+            redacted: false,
+            deleted: false,
+        };
+        let page = PartnerMessagePage { items: vec![item(9), item(8)], has_more: true };
+        assert_eq!(page_summary(&serde_json::to_vec(&page).unwrap()).unwrap(), (2, Some("msg_8".into())));
+        assert!(page_summary(br#"{"type":"https://clearline.example/problems/not-found"}"#).is_err());
     }
 }

@@ -3,12 +3,16 @@
 //! is one transaction of that file, so after a crash the log is at one of its checkpoints,
 //! never between two; it never writes to the main file.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use clearline_domain::{AccessEvent, AccessEventId, Timestamp};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::SqliteStore;
 use super::access::{EVENT_COLS, EventFile, access_event, as_stored, insert_event};
 use super::rows::{Prep, corrupt};
+use super::workers::LogTail;
 use crate::StoreError;
 use crate::partner::{EventToRecord, HashLookup, Integrated, LogAppend, LogBatch, LogCheckpoint, LogStore};
 use crate::traits::StoreResult;
@@ -87,8 +91,14 @@ impl LogStore for SqliteStore {
                 // Every id below the writer's next one is committed, earlier in this
                 // transaction, or rolled back for good: all of them are visible here. The
                 // events written now get the newest ids; those that fit behind what was pending
-                // before them join the batch as they are, not read back.
-                let mut batch = pending(c, state.next_event_id - 1, limit)?;
+                // before them join the batch as they are, not read back. When the writer's
+                // last integration took every event there was, nothing can be pending.
+                let tail = state.log.take();
+                let before = state.next_event_id - 1;
+                let mut batch = match &tail {
+                    Some(t) if t.through == before => Vec::new(),
+                    _ => pending(c, before, limit)?,
+                };
                 let mut room = (limit as usize).saturating_sub(batch.len());
                 let mut recorded = Vec::with_capacity(record.len());
                 for r in record {
@@ -107,23 +117,50 @@ impl LogStore for SqliteStore {
                     _ => AccessEventId::from_raw(through),
                 };
                 if events.is_empty() {
+                    state.log = tail.map(|t| LogTail { through, ..t });
                     return Ok(Integrated { size: None, recorded, complete_through });
                 }
-                let batch = LogBatch { from: head(c)?.map_or(0, |h| h.size), events };
-                let append = extend(&batch, &Hashes(c))?;
+                let from = match &tail {
+                    Some(t) => t.size,
+                    None => head(c)?.map_or(0, |h| h.size),
+                };
+                let batch = LogBatch { from, events };
+                let lookup =
+                    Hashes { conn: c, known: tail.map(|t| t.hashes).unwrap_or_default(), read: RefCell::default() };
+                let append = extend(&batch, &lookup)?;
                 store_append(c, &batch, &in_main, &append)?;
-                Ok(Integrated { size: Some(append.checkpoint.size), recorded, complete_through })
+                let mut hashes = lookup.read.into_inner();
+                hashes.extend(append.hashes.iter().map(|&(level, idx, h)| ((level, idx), h)));
+                let size = append.checkpoint.size;
+                state.log = Some(LogTail { size, through: complete_through.raw(), hashes });
+                Ok(Integrated { size: Some(size), recorded, complete_through })
             })
             .await
     }
 }
 
-/// Stored hashes, looked up on the connection of the transaction that extends the log.
-struct Hashes<'c>(&'c Connection);
+/// Subtree hashes for the transaction that extends the log: those the writer kept from its
+/// last integration, the rest looked up on its connection. Remembers what it was asked for.
+struct Hashes<'c> {
+    conn: &'c Connection,
+    known: HashMap<(u8, u64), [u8; 32]>,
+    read: RefCell<HashMap<(u8, u64), [u8; 32]>>,
+}
 
 impl HashLookup for Hashes<'_> {
     fn hashes(&self, wanted: &[(u8, u64)]) -> StoreResult<Vec<(u8, u64, [u8; 32])>> {
-        stored_hashes(self.0, wanted)
+        let (mut found, mut missing) = (Vec::with_capacity(wanted.len()), Vec::new());
+        for &(level, idx) in wanted {
+            match self.known.get(&(level, idx)) {
+                Some(h) => found.push((level, idx, *h)),
+                None => missing.push((level, idx)),
+            }
+        }
+        if !missing.is_empty() {
+            found.extend(stored_hashes(self.conn, &missing)?);
+        }
+        self.read.borrow_mut().extend(found.iter().map(|&(level, idx, h)| ((level, idx), h)));
+        Ok(found)
     }
 }
 

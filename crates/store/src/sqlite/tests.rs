@@ -385,6 +385,67 @@ async fn events_recorded_with_an_integration_are_in_it_or_not_written_at_all() {
     assert_eq!(listed.iter().map(|e| e.leaf_index).collect::<Vec<_>>(), vec![Some(2), Some(1), Some(0)]);
 }
 
+/// Records `record` and integrates everything pending, storing the leaf hash of leaf `i` as
+/// `[i + 1; 32]` (or, with `wrong_leaves`, naming no leaves at all so the store refuses it);
+/// the extension first reads the leaf hashes of every leaf before the batch. Returns where the
+/// batch started, its events, and the hashes it read.
+async fn integrate_reading(
+    store: &SqliteStore,
+    record: Vec<crate::EventToRecord>,
+    wrong_leaves: bool,
+) -> StoreResult<(u64, Vec<clearline_domain::AccessEventId>, Vec<(u8, u64, [u8; 32])>)> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new((0, Vec::new(), Vec::new())));
+    let out = seen.clone();
+    store
+        .integrate(record, 100, move |batch: &crate::LogBatch, stored: &dyn crate::HashLookup| {
+            let mut read = stored.hashes(&(0..batch.from).map(|i| (0, i)).collect::<Vec<_>>())?;
+            read.sort_unstable();
+            let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
+            *out.lock().unwrap() = (batch.from, ids.clone(), read);
+            let size = batch.from + ids.len() as u64;
+            Ok(crate::LogAppend {
+                from: batch.from,
+                hashes: (batch.from..size).map(|i| (0, i, [i as u8 + 1; 32])).collect(),
+                leaves: if wrong_leaves { Vec::new() } else { ids },
+                checkpoint: crate::LogCheckpoint {
+                    size,
+                    root: [0; 32],
+                    note: format!("checkpoint {size}").into_bytes(),
+                    created_at: Timestamp::from_millis(9),
+                },
+            })
+        })
+        .await?;
+    let seen = seen.lock().unwrap();
+    Ok(seen.clone())
+}
+
+#[tokio::test]
+async fn an_integration_reads_what_the_last_left_what_others_wrote_since_and_all_again_after_a_failure() {
+    let (_d, store) = open();
+    let record = |ms| {
+        vec![crate::EventToRecord {
+            event: access_event_at(ms, 3, clearline_domain::AccessAction::Messages),
+            grant: None,
+        }]
+    };
+    let leaf = |i: u64| (0u8, i, [i as u8 + 1; 32]);
+    let (from, batch, read) = integrate_reading(&store, record(1), false).await.unwrap();
+    assert_eq!((from, batch.len(), read), (0, 1, vec![]));
+    // An event another write recorded after that integration is pending for the next one,
+    // which starts where the last ended and reads the hash it added.
+    let sent = main_event(&store, 2).await;
+    let (from, batch, read) = integrate_reading(&store, record(3), false).await.unwrap();
+    assert_eq!((from, batch.len(), batch[0], read), (1, 2, sent, vec![leaf(0)]));
+    // A refused extension writes nothing; the next integration still starts at the log's end
+    // and reads every hash it needs, as stored.
+    assert!(matches!(integrate_reading(&store, record(4), true).await, Err(StoreError::Conflict { .. })));
+    let (from, batch, read) = integrate_reading(&store, record(5), false).await.unwrap();
+    assert_eq!((from, batch.len(), read), (3, 1, vec![leaf(0), leaf(1), leaf(2)]));
+    assert_eq!(store.log_head().await.unwrap().unwrap().size, 4);
+    assert_eq!(store.log_entries(0, 10).await.unwrap().len(), 4);
+}
+
 /// The `auth_epoch` counter on a connection of its own.
 fn auth_epoch(conn: &rusqlite::Connection) -> i64 {
     conn.query_row("SELECT n FROM auth_epoch", [], |r| r.get(0)).unwrap()

@@ -67,6 +67,32 @@ pub(super) struct WriterState {
     pub(super) next_event_id: i64,
     /// The files the current batch wrote to.
     pub(super) wrote: Files,
+    /// The log's right edge as the last integration left it (see [`super::log`]).
+    pub(super) log: Option<LogTail>,
+}
+
+impl WriterState {
+    /// Forgets what may describe writes that were just rolled back; it is read again from
+    /// the tables when next needed.
+    fn forget(&mut self) {
+        self.event_seqs.clear();
+        self.log = None;
+    }
+}
+
+/// What the writer knows of the transparency log after an integration it made, so the next
+/// one need not read it back. Valid only while nothing the writer did since was rolled back:
+/// any rollback drops it. Should another process have extended the log meanwhile, the leaves
+/// and hashes written from it collide with stored ones and the integration fails (and starts
+/// over from the tables); it can never store a wrong tree.
+#[derive(Debug, Default)]
+pub(super) struct LogTail {
+    /// Leaves in the log.
+    pub(super) size: u64,
+    /// Every access event with an id up to this one is in the log, or was rolled back.
+    pub(super) through: i64,
+    /// The subtree hashes the integration read or added: every hash the next one reads.
+    pub(super) hashes: HashMap<(u8, u64), [u8; 32]>,
 }
 
 pub(super) struct Workers {
@@ -289,10 +315,12 @@ fn in_savepoint<T>(
     let end = if result.is_ok() {
         conn.prep("RELEASE job")?.execute([]).map(|_| ())
     } else {
-        // The cached event numbers may include ones this job took; reload them from the table.
-        state.event_seqs.clear();
         conn.execute_batch("ROLLBACK TO job; RELEASE job")
     };
+    if result.is_err() || end.is_err() {
+        // What the writer keeps between jobs may describe what this one just undid.
+        state.forget();
+    }
     match end {
         Ok(()) => result,
         Err(e) => Err(e.into()),
@@ -393,7 +421,7 @@ fn write_loop(
         stats.writes.fetch_add(completions.len() as u64, Ordering::Relaxed);
         if !committed {
             let _ = conn.execute_batch("ROLLBACK");
-            state.event_seqs.clear();
+            state.forget();
             tracing::error!("store: batch of {} writes failed to commit", completions.len());
         }
         match syncer {
