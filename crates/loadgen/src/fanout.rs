@@ -100,10 +100,7 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
             let stamp = base.elapsed().as_micros().to_string();
             let (pool, token) = (&pool, pair.a.token().unwrap_or_default());
             in_flight.push(async move {
-                let mut conn = pool.take().await?;
-                conn.send_text(token, &pair.conversation, &stamp, None).await?;
-                pool.put(conn);
-                anyhow::Ok(())
+                pool.with(async |c| c.send_text(token, &pair.conversation, &stamp, None).await).await
             });
             most_in_flight = most_in_flight.max(in_flight.len());
         }

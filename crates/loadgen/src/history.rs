@@ -63,12 +63,7 @@ pub async fn read_pages(
             Some(b) => format!("{path}?limit=100&before={b}"),
             None => format!("{path}?limit=100"),
         };
-        async move {
-            let mut conn = pool.take().await?;
-            let page = conn.page(token, &path).await?;
-            pool.put(conn);
-            Ok(page)
-        }
+        async move { pool.with(async |c| c.page(token, &path).await).await }
     };
     run_requests(server, concurrency, pages, ("messages", "page"), fetch).await
 }

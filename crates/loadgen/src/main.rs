@@ -1,7 +1,7 @@
 //! The Clearline load generator. It drives a running server over HTTP/1.1 keep-alive on a
 //! single-threaded runtime (so it takes at most one core from the server) and prints
-//! throughput, latency percentiles, and the CPU and memory of both processes. Sends go over
-//! bare hyper connections ([`wire`]); everything else through the client SDK.
+//! throughput, latency percentiles, and the CPU and memory of both processes. Sends and page
+//! reads go over bare hyper connections ([`wire`]); setting up the world through the client SDK.
 //!
 //! Modes: `send` (accepted messages/s, overall and per tenth of the run), `history` (messages
 //! read per second, pages of 100 backwards), `fanout` (WebSocket delivery latency at a fixed

@@ -1,8 +1,8 @@
-//! A lean HTTP/1.1 client for the hot loops: one hyper connection per worker, kept alive, one
-//! request at a time. The client SDK (reqwest) costs 25–45 µs of CPU per request on this
-//! machine, which the load generator takes from the server's two cores; a bare connection costs
-//! a fraction of that, so a send benchmark measures the server rather than the client.
-//! Setting the world up still goes through the SDK.
+//! A lean HTTP/1.1 client for the hot loops (sends and page reads): one hyper connection per
+//! worker, kept alive, one request at a time. The client SDK (reqwest) costs 25–45 µs of CPU per
+//! request on this machine, which the load generator takes from the server's two cores; a bare
+//! connection costs a fraction of that, so a benchmark measures the server rather than the
+//! client. Setting the world up still goes through the SDK.
 
 use std::cell::RefCell;
 
@@ -42,7 +42,7 @@ impl Conn {
     }
 
     /// Sends one request as `token` and reads the answer whole (so the connection stays
-    /// usable): its status and body.
+    /// usable); its body, or an error unless its status is one of `ok`.
     async fn call(
         &mut self,
         method: Method,
@@ -50,9 +50,10 @@ impl Conn {
         token: &str,
         json: Option<Vec<u8>>,
         idempotency_key: Option<&str>,
-    ) -> anyhow::Result<(StatusCode, Bytes)> {
+        ok: &[StatusCode],
+    ) -> anyhow::Result<Bytes> {
         let mut req = Request::builder()
-            .method(method)
+            .method(method.clone())
             .uri(path)
             .header(header::HOST, &self.host)
             .header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -65,7 +66,9 @@ impl Conn {
         self.send.ready().await?;
         let res = self.send.send_request(req.body(Full::new(json.map(Bytes::from).unwrap_or_default()))?).await?;
         let status = res.status();
-        Ok((status, res.into_body().collect().await?.to_bytes()))
+        let body = res.into_body().collect().await?.to_bytes();
+        anyhow::ensure!(ok.contains(&status), "{method} {path} answered {status}: {}", excerpt(&body));
+        Ok(body)
     }
 
     /// Posts a `text/plain` message as `token` to `conversation`; fails unless the server
@@ -79,10 +82,8 @@ impl Conn {
     ) -> anyhow::Result<()> {
         let body = serde_json::to_vec(&SendMessageRequest { body: Some(text.to_owned()), ..Default::default() })?;
         let path = format!("/v1/conversations/{conversation}/messages");
-        let (status, answer) = self.call(Method::POST, &path, token, Some(body), idempotency_key).await?;
-        if status != StatusCode::CREATED && status != StatusCode::OK {
-            anyhow::bail!("send answered {status}: {}", String::from_utf8_lossy(&answer[..answer.len().min(200)]));
-        }
+        let ok = [StatusCode::CREATED, StatusCode::OK];
+        self.call(Method::POST, &path, token, Some(body), idempotency_key, &ok).await?;
         Ok(())
     }
 
@@ -90,12 +91,13 @@ impl Conn {
     /// answers 200. Returns how many messages it holds and, if there are more, the id of its
     /// last one (see [`page_summary`]).
     pub async fn page(&mut self, token: &str, path: &str) -> anyhow::Result<(u64, Option<String>)> {
-        let (status, answer) = self.call(Method::GET, path, token, None, None).await?;
-        if status != StatusCode::OK {
-            anyhow::bail!("{path} answered {status}: {}", String::from_utf8_lossy(&answer[..answer.len().min(200)]));
-        }
-        page_summary(&answer)
+        page_summary(&self.call(Method::GET, path, token, None, None, &[StatusCode::OK]).await?)
     }
+}
+
+/// The start of an answer, for an error message.
+fn excerpt(body: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(&body[..body.len().min(200)])
 }
 
 /// How many messages a page of them holds (`{"items":[…],…,"has_more":…}`, from either API)
@@ -107,7 +109,7 @@ impl Conn {
 pub fn page_summary(body: &[u8]) -> anyhow::Result<(u64, Option<String>)> {
     const ITEM: &[u8] = b"{\"id\":\"";
     if !body.starts_with(b"{\"items\":[") {
-        anyhow::bail!("not a page: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
+        anyhow::bail!("not a page: {}", excerpt(body));
     }
     let (mut count, mut last) = (0u64, None);
     for at in memchr::memmem::find_iter(body, ITEM) {
@@ -137,18 +139,17 @@ impl Pool {
         Self { url: url.to_owned(), idle: RefCell::new(Vec::new()) }
     }
 
-    /// An idle connection, or a new one if none is idle; give it back with [`Self::put`].
-    pub async fn take(&self) -> anyhow::Result<Conn> {
+    /// Runs `f` on an idle connection, or a new one if none is idle; the connection goes back
+    /// to the pool only if `f` succeeds (a failed request may leave it unusable).
+    pub async fn with<T>(&self, f: impl AsyncFnOnce(&mut Conn) -> anyhow::Result<T>) -> anyhow::Result<T> {
         let idle = self.idle.borrow_mut().pop();
-        match idle {
-            Some(c) => Ok(c),
-            None => Conn::open(&self.url).await,
-        }
-    }
-
-    /// Returns a connection that answered its last request to the pool.
-    pub fn put(&self, conn: Conn) {
+        let mut conn = match idle {
+            Some(c) => c,
+            None => Conn::open(&self.url).await?,
+        };
+        let value = f(&mut conn).await?;
         self.idle.borrow_mut().push(conn);
+        Ok(value)
     }
 }
 

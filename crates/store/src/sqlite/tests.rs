@@ -219,21 +219,27 @@ async fn integrate_events(
             *batch_events.lock().unwrap() = batch.events.clone();
             let leaves = leaves.unwrap_or_else(|| batch.events.iter().map(|e| e.id).collect());
             let size = batch.from + leaves.len() as u64;
-            Ok(crate::LogAppend {
-                from: batch.from,
-                leaves,
-                hashes: vec![(0, batch.from, [size as u8; 32])],
-                checkpoint: crate::LogCheckpoint {
-                    size,
-                    root: [size as u8; 32],
-                    note: format!("checkpoint {size}").into_bytes(),
-                    created_at: Timestamp::from_millis(9),
-                },
-            })
+            Ok(made_up_append(batch.from, size, leaves, vec![(0, batch.from, [size as u8; 32])]))
         })
         .await?;
     let events = seen.lock().unwrap().clone();
     Ok((events, done))
+}
+
+/// An extension from `from` to `size` leaves with a made-up checkpoint (root `[size; 32]`).
+fn made_up_append(
+    from: u64,
+    size: u64,
+    leaves: Vec<clearline_domain::AccessEventId>,
+    hashes: Vec<(u8, u64, [u8; 32])>,
+) -> crate::LogAppend {
+    let checkpoint = crate::LogCheckpoint {
+        size,
+        root: [size as u8; 32],
+        note: format!("checkpoint {size}").into_bytes(),
+        created_at: Timestamp::from_millis(9),
+    };
+    crate::LogAppend { from, leaves, hashes, checkpoint }
 }
 
 /// [`integrate_events`], naming the batch's events by id.
@@ -403,17 +409,8 @@ async fn integrate_reading(
             let ids: Vec<_> = batch.events.iter().map(|e| e.id).collect();
             *out.lock().unwrap() = (batch.from, ids.clone(), read);
             let size = batch.from + ids.len() as u64;
-            Ok(crate::LogAppend {
-                from: batch.from,
-                hashes: (batch.from..size).map(|i| (0, i, [i as u8 + 1; 32])).collect(),
-                leaves: if wrong_leaves { Vec::new() } else { ids },
-                checkpoint: crate::LogCheckpoint {
-                    size,
-                    root: [0; 32],
-                    note: format!("checkpoint {size}").into_bytes(),
-                    created_at: Timestamp::from_millis(9),
-                },
-            })
+            let hashes = (batch.from..size).map(|i| (0, i, [i as u8 + 1; 32])).collect();
+            Ok(made_up_append(batch.from, size, if wrong_leaves { Vec::new() } else { ids }, hashes))
         })
         .await?;
     let seen = seen.lock().unwrap();

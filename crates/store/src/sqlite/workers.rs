@@ -313,7 +313,7 @@ fn in_savepoint<T>(
     conn.prep("SAVEPOINT job")?.execute([])?;
     let result = f(conn, state);
     let end = if result.is_ok() {
-        conn.prep("RELEASE job")?.execute([]).map(|_| ())
+        conn.prep("RELEASE job").and_then(|mut s| s.execute([])).map(|_| ())
     } else {
         conn.execute_batch("ROLLBACK TO job; RELEASE job")
     };
