@@ -2,6 +2,8 @@
 # Partner benchmarks against `clearline demo` (its Streamflix app), with the partner rate
 # limits raised for the run. Usage: benches/partner.sh [MODE] [extra loadgen args], MODE:
 #   partner-history (default): the same thread read through the client API and the partner API
+#     (e.g. --concurrency 32 --partner-concurrency 128: each API with enough calls in flight to
+#     keep the cores busy; both at --concurrency when --partner-concurrency is not given)
 #   clicks: tracked-link redirects (/r/{code}) per second
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -113,13 +113,13 @@ where
     println!("{read} {unit} in {secs:.2} s: {rate:.0} {unit}/s ({:.0} {request}s/s)", hist.len() as f64 / secs);
     print_latency(&format!("{request} latency"), &hist);
     let pages = hist.len() as f64;
-    println!("client CPU: {:.1} µs per {request}", (me.cpu() - cpu0).as_secs_f64() * 1e6 / pages);
+    let client_cpu = (me.cpu() - cpu0).as_secs_f64();
+    println!("client CPU: {:.1} µs per {request}", client_cpu * 1e6 / pages);
     if let (Some(s), Some(c0)) = (server, server_cpu0) {
-        println!(
-            "server CPU: {:.1} µs per {request}; server RSS {}",
-            (s.cpu() - c0).as_secs_f64() * 1e6 / pages,
-            mib(s.rss())
-        );
+        let server_cpu = (s.cpu() - c0).as_secs_f64();
+        println!("server CPU: {:.1} µs per {request}; server RSS {}", server_cpu * 1e6 / pages, mib(s.rss()));
+        // Below the machine's cores, the rate is held back by waiting rather than by work.
+        println!("cores busy (server and load generator): {:.2}", (server_cpu + client_cpu) / secs);
     }
     Ok(rate)
 }

@@ -24,6 +24,12 @@ pub struct Args {
     /// Turns each API takes.
     #[arg(long, default_value_t = 4)]
     rounds: u64,
+    /// Partner API readers in flight (default: `--concurrency`, as for the client API). Each
+    /// partner answer waits for its access event's checkpoint to be on disk, so the partner
+    /// API needs more calls in flight than the client API to keep the cores busy; its
+    /// throughput is its rate once they are.
+    #[arg(long)]
+    partner_concurrency: Option<usize>,
 }
 
 /// The partner app a mode acts through.
@@ -85,9 +91,10 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
     let sent = app_a.partner_send(&PartnerSendRequest { to: vec![b_id], text: "start".into(), card: None }).await?;
     let thread = sent.items[0].thread_id.clone();
     world::fill(&[pair.a.clone(), pair.b.clone()], &thread, args.read.fill, "pfill").await;
+    let partner_readers = args.partner_concurrency.unwrap_or(args.read.concurrency);
     println!(
-        "partner-history: {} messages, {} readers, {} pages of 100 per API",
-        args.read.fill, args.read.concurrency, args.read.pages
+        "partner-history: {} messages, {} client API readers, {} partner API readers, {} pages of 100 per API",
+        args.read.fill, args.read.concurrency, partner_readers, args.read.pages
     );
     let rounds = args.rounds.max(1);
     let pages = args.read.pages / rounds;
@@ -97,7 +104,7 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
         let client_rate = read_client_pages(server, url, &pair.a, &thread, args.read.concurrency, pages).await?;
         println!("-- round {round}/{rounds}: partner API (access token, grant, scope, redaction, access event)");
         let (token, path) = (app_a.token().unwrap_or_default(), format!("/partner/v1/threads/{thread}/messages"));
-        let partner_rate = read_pages(server, url, token, &path, args.read.concurrency, pages).await?;
+        let partner_rate = read_pages(server, url, token, &path, partner_readers, pages).await?;
         println!("round {round}: partner API at {:.0}% of the client API", 100.0 * partner_rate / client_rate);
         client_total += client_rate;
         partner_total += partner_rate;
