@@ -57,6 +57,9 @@ pub struct Metrics {
     store_sync_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
     store_slow_syncs: Counter,
     store_slowest_sync_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
+    store_wal_restarts: Counter,
+    store_wal_restart_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+    store_slowest_wal_restart_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl Default for Metrics {
@@ -96,6 +99,24 @@ impl Default for Metrics {
             "The longest fdatasync of the WAL since the server started",
             store_slowest_sync_seconds.clone(),
         );
+        let store_wal_restarts = Counter::default();
+        let store_wal_restart_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        let store_slowest_wal_restart_seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "store_wal_restarts",
+            "RESTART checkpoints, which start a WAL over; no write commits while one runs",
+            store_wal_restarts.clone(),
+        );
+        registry.register(
+            "store_wal_restart_seconds",
+            "Time spent in RESTART checkpoints (copying the last frames, syncing the database file)",
+            store_wal_restart_seconds.clone(),
+        );
+        registry.register(
+            "store_slowest_wal_restart_seconds",
+            "The longest RESTART checkpoint since the server started: the longest writes were held by one",
+            store_slowest_wal_restart_seconds.clone(),
+        );
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
         registry.register("websocket_connections", "Open realtime WebSocket connections", websockets.clone());
@@ -117,6 +138,9 @@ impl Default for Metrics {
             store_sync_seconds,
             store_slow_syncs,
             store_slowest_sync_seconds,
+            store_wal_restarts,
+            store_wal_restart_seconds,
+            store_slowest_wal_restart_seconds,
         }
     }
 }
@@ -133,11 +157,14 @@ impl Metrics {
         catch_up(&self.store_syncs, store.syncs);
         catch_up(&self.store_slow_syncs, store.slow_syncs);
         self.store_slowest_sync_seconds.set(store.slowest_sync_micros as f64 / 1e6);
+        catch_up(&self.store_wal_restarts, store.restarts);
+        self.store_slowest_wal_restart_seconds.set(store.slowest_restart_micros as f64 / 1e6);
         let catch_up_secs = |c: &Counter<f64, std::sync::atomic::AtomicU64>, micros: u64| {
             c.inc_by((micros as f64 / 1e6 - c.get()).max(0.0));
         };
         catch_up_secs(&self.store_commit_seconds, store.commit_micros);
         catch_up_secs(&self.store_sync_seconds, store.sync_micros);
+        catch_up_secs(&self.store_wal_restart_seconds, store.restart_micros);
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();

@@ -13,6 +13,9 @@ async fn health_readiness_and_metrics_answer() {
         metrics.contains(r#"clearline_http_requests_total{method="POST",route="/v1/accounts",status="201"} 1"#),
         "{metrics}"
     );
+    // A fresh store's WAL is far below the size at which a checkpoint starts it over.
+    assert!(metrics.contains("\nclearline_store_wal_restarts_total 0\n"), "{metrics}");
+    assert!(metrics.contains("\nclearline_store_slowest_wal_restart_seconds 0"), "{metrics}");
 }
 
 #[tokio::test]

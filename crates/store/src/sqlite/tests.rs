@@ -168,17 +168,42 @@ async fn after_a_checkpoint_round_the_wal_is_overwritten_from_its_start_not_grow
     let grown = size();
     let options = SqliteOptions::new(dir.path().join("db.sqlite"));
     let checkpointer = connect(&options.path, &options.access_path(), false).unwrap();
-    workers::checkpoint_round(&checkpointer, "main", &wal).unwrap();
+    let restart = workers::checkpoint_round(&checkpointer, "main", &wal).unwrap();
+    assert!(restart.is_some(), "a WAL past the limit is started over, and the time that took reported");
     // The next writes overwrite the WAL from its start: it keeps its size instead of growing.
     for m in n..n + 64 {
         ids.push(send(m).await.unwrap().unwrap().value.id);
     }
     assert_eq!(size(), grown, "the WAL grew after the round");
+    // The store's own checkpointer (a round a second) restarts it too, and counts the time.
+    let mut polls = 0;
+    let s = loop {
+        let s = store.write_stats();
+        if s.restarts > 0 || polls == 500 {
+            break s;
+        }
+        polls += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    assert!(s.restarts >= 1, "{s:?}");
+    assert!(s.slowest_restart_micros <= s.restart_micros && s.slowest_restart_micros * s.restarts >= s.restart_micros);
     // Nothing was lost on the way.
     for (i, id) in ids.into_iter().enumerate() {
         let m = store.message(id).await.unwrap().expect("message kept");
         assert!(m.content.unwrap().body().as_bytes().starts_with(format!("{i:06}").as_bytes()));
     }
+}
+
+#[tokio::test]
+async fn a_checkpoint_round_on_a_small_wal_does_not_hold_the_writer() {
+    let (dir, store) = open();
+    user(&store, "alice").await;
+    let options = SqliteOptions::new(dir.path().join("db.sqlite"));
+    let checkpointer = connect(&options.path, &options.access_path(), false).unwrap();
+    let wal = dir.path().join("db.sqlite-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() <= workers::WAL_RESTART_BYTES);
+    assert_eq!(workers::checkpoint_round(&checkpointer, "main", &wal).unwrap(), None);
+    assert_eq!(store.write_stats().restarts, 0);
 }
 
 fn access_event_at(ms: i64, user: i64, action: clearline_domain::AccessAction) -> clearline_domain::NewAccessEvent {

@@ -126,17 +126,21 @@ pub(super) fn wait_briefly(attempt: i32) -> bool {
 /// One round of the background checkpointer: copy what it can without blocking anyone, then,
 /// if the WAL has grown past [`WAL_RESTART_BYTES`], copy the few frames written meanwhile and
 /// wait (briefly blocking the writer) until readers have left the WAL, so the next write starts
-/// it over. The file keeps its size and is overwritten, never regrown.
+/// it over. The file keeps its size and is overwritten, never regrown. Returns how long the
+/// RESTART took, when there was one: SQLite holds the WAL's write lock for all of it (the copy,
+/// the database file's fsync and the wait for readers), so no write commits meanwhile.
 pub(super) fn checkpoint_round(
     checkpointer: &Connection,
     schema: &str,
     wal_path: &std::path::Path,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Option<std::time::Duration>> {
     checkpointer.execute_batch(&format!("PRAGMA {schema}.wal_checkpoint(PASSIVE)"))?;
-    if std::fs::metadata(wal_path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
-        checkpointer.execute_batch(&format!("PRAGMA {schema}.wal_checkpoint(RESTART)"))?;
+    if !std::fs::metadata(wal_path).is_ok_and(|m| m.len() > WAL_RESTART_BYTES) {
+        return Ok(None);
     }
-    Ok(())
+    let started = std::time::Instant::now();
+    checkpointer.execute_batch(&format!("PRAGMA {schema}.wal_checkpoint(RESTART)"))?;
+    Ok(Some(started.elapsed()))
 }
 
 /// Totals kept by the writer and the syncer, for metrics.
@@ -149,6 +153,19 @@ pub(super) struct Counters {
     sync_micros: AtomicU64,
     slow_syncs: AtomicU64,
     slowest_sync_micros: AtomicU64,
+    restarts: AtomicU64,
+    restart_micros: AtomicU64,
+    slowest_restart_micros: AtomicU64,
+}
+
+impl Counters {
+    /// Adds one timed event to a count, a total and a maximum.
+    fn time(count: &AtomicU64, total: &AtomicU64, slowest: &AtomicU64, took: std::time::Duration) {
+        let micros = took.as_micros() as u64;
+        count.fetch_add(1, Ordering::Relaxed);
+        total.fetch_add(micros, Ordering::Relaxed);
+        slowest.fetch_max(micros, Ordering::Relaxed);
+    }
 }
 
 /// What the writer has done since the store opened.
@@ -168,6 +185,12 @@ pub struct WriteStats {
     pub slow_syncs: u64,
     /// The longest one, in microseconds.
     pub slowest_sync_micros: u64,
+    /// RESTART checkpoints of either file (no write commits while one runs).
+    pub restarts: u64,
+    /// Time spent in them, in microseconds.
+    pub restart_micros: u64,
+    /// The longest one, in microseconds: the longest the writer was held by a checkpoint.
+    pub slowest_restart_micros: u64,
 }
 
 impl Workers {
@@ -220,14 +243,20 @@ impl Workers {
                 .map_err(|e| StoreError::Open(e.to_string()))?;
         }
         let (stop, stopped) = flume::bounded::<()>(0);
+        let counters = stats.clone();
         thread::Builder::new()
             .name("store-checkpointer".into())
             .spawn(move || {
                 // Runs until the store is dropped (the channel disconnects).
                 while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
                     for (schema, wal) in [("main", &wals.main), ("access", &wals.access)] {
-                        if let Err(e) = checkpoint_round(&checkpointer, schema, wal) {
-                            tracing::warn!("store: background checkpoint of {schema} failed: {e}");
+                        match checkpoint_round(&checkpointer, schema, wal) {
+                            Ok(Some(took)) => {
+                                let c = &counters;
+                                Counters::time(&c.restarts, &c.restart_micros, &c.slowest_restart_micros, took);
+                            }
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!("store: background checkpoint of {schema} failed: {e}"),
                         }
                     }
                 }
@@ -245,6 +274,9 @@ impl Workers {
             sync_micros: self.stats.sync_micros.load(Ordering::Relaxed),
             slow_syncs: self.stats.slow_syncs.load(Ordering::Relaxed),
             slowest_sync_micros: self.stats.slowest_sync_micros.load(Ordering::Relaxed),
+            restarts: self.stats.restarts.load(Ordering::Relaxed),
+            restart_micros: self.stats.restart_micros.load(Ordering::Relaxed),
+            slowest_restart_micros: self.stats.slowest_restart_micros.load(Ordering::Relaxed),
         }
     }
 
@@ -368,10 +400,7 @@ fn sync_loop(wal_paths: &[PathBuf; 2], batches: &flume::Receiver<Synced>, stats:
             let started = std::time::Instant::now();
             let result = wals[i].as_ref().map(std::fs::File::sync_data);
             let took = started.elapsed();
-            let micros = took.as_micros() as u64;
-            stats.sync_micros.fetch_add(micros, Ordering::Relaxed);
-            stats.syncs.fetch_add(1, Ordering::Relaxed);
-            stats.slowest_sync_micros.fetch_max(micros, Ordering::Relaxed);
+            Counters::time(&stats.syncs, &stats.sync_micros, &stats.slowest_sync_micros, took);
             if took > SLOW_SYNC {
                 stats.slow_syncs.fetch_add(1, Ordering::Relaxed);
             }
