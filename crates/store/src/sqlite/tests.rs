@@ -186,7 +186,9 @@ async fn after_a_checkpoint_round_the_wal_is_overwritten_from_its_start_not_grow
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     };
     assert!(s.restarts >= 1, "{s:?}");
-    assert!(s.slowest_restart_micros <= s.restart_micros && s.slowest_restart_micros * s.restarts >= s.restart_micros);
+    // The longest is one of them: at most their total, at least their mean.
+    assert!(s.slowest_restart_micros <= s.restart_micros, "{s:?}");
+    assert!(s.slowest_restart_micros * s.restarts >= s.restart_micros, "{s:?}");
     // Nothing was lost on the way.
     for (i, id) in ids.into_iter().enumerate() {
         let m = store.message(id).await.unwrap().expect("message kept");
