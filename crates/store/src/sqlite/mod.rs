@@ -131,9 +131,10 @@ impl SqliteStore {
         }
         // The writer never checkpoints inside a commit; a thread of its own copies the WAL back
         // into the database file in the background, on the other core, and starts it over once
-        // it is past WAL_RESTART_BYTES. The file is kept (up to 4 times that) when it starts
-        // over: overwriting it is cheaper to sync than growing it again.
-        let limit = 4 * workers::WAL_RESTART_BYTES;
+        // WAL_RESTART_BYTES of frames were written to it since it last did. The file is kept (up
+        // to twice that) when it starts over: overwriting it is cheaper to sync than growing it
+        // again.
+        let limit = 2 * workers::WAL_RESTART_BYTES;
         writer.execute_batch(&format!(
             "PRAGMA wal_autocheckpoint = 0;
              PRAGMA main.journal_size_limit = {limit}; PRAGMA access.journal_size_limit = {limit};"
