@@ -107,10 +107,11 @@ pub(super) struct Workers {
 /// When the frames written to a WAL since it last started over pass this many bytes, the
 /// checkpointer makes the next write start it over from its beginning (a RESTART checkpoint).
 /// Under constant writes a passive checkpoint never catches the WAL's end, and readers keep
-/// using its frames, so without this the file would only grow. Each RESTART holds the writer
-/// for a few milliseconds whatever this is (it copies only what was written during the passive
-/// round before it), so a larger WAL means fewer of those stalls: at 5,000 messages/s (18 MB of
-/// frames a second) one every 3–4 s instead of every second.
+/// using its frames, so without this the file would only grow. A RESTART holds the writer as
+/// long whatever this is (it copies what was written during the passive round before it: a few
+/// milliseconds at 5,000 messages/s, tens at 10,000), so a larger WAL means fewer of those
+/// stalls: at 5,000 messages/s (18 MB of frames a second) one every 3–4 s instead of every
+/// second.
 pub(super) const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 
 /// An fdatasync slower than this is counted as slow (`WriteStats::slow_syncs`).
@@ -135,21 +136,34 @@ pub(super) fn wait_briefly(attempt: i32) -> bool {
 /// for readers), so no write commits meanwhile.
 ///
 /// The frames are counted, not the file's size: the file keeps its size after it starts over,
-/// so a size test would hold the writer in every round from then on, busy or idle.
+/// so a size test would hold the writer in every round from then on, busy or idle. The WAL
+/// starts over only at the next write, so until then it still counts the frames it had:
+/// `restarted` keeps that count from this file's last RESTART, and a round that finds the
+/// same count (nothing written since) leaves the writer alone.
 pub(super) fn checkpoint_round(
     checkpointer: &Connection,
     schema: &str,
+    restarted: &mut Option<i64>,
 ) -> rusqlite::Result<Option<std::time::Duration>> {
-    // The result row: (busy, frames in the WAL since it started over, frames copied back).
-    let frames: i64 = checkpointer.query_row(&format!("PRAGMA {schema}.wal_checkpoint(PASSIVE)"), [], |r| r.get(1))?;
+    // Each checkpoint answers (busy, frames in the WAL since it started over, frames copied back).
+    let checkpoint = |mode: &str| {
+        checkpointer.query_row(&format!("PRAGMA {schema}.wal_checkpoint({mode})"), [], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
+    };
+    let (_, frames) = checkpoint("PASSIVE")?;
     let page: i64 = checkpointer.query_row(&format!("PRAGMA {schema}.page_size"), [], |r| r.get(0))?;
     // Each frame is a page behind a 24-byte header (SQLite's WAL format).
-    if frames.max(0) as u64 * (page.max(0) as u64 + 24) <= WAL_RESTART_BYTES {
+    let written = frames.max(0) as u64 * (page.max(0) as u64 + 24);
+    if written <= WAL_RESTART_BYTES || *restarted == Some(frames) {
         return Ok(None);
     }
     let started = std::time::Instant::now();
-    checkpointer.execute_batch(&format!("PRAGMA {schema}.wal_checkpoint(RESTART)"))?;
-    Ok(Some(started.elapsed()))
+    let (busy, frames) = checkpoint("RESTART")?;
+    let took = started.elapsed();
+    // Busy: a reader kept the WAL in use to the end, so it does not start over yet.
+    *restarted = (busy == 0).then_some(frames);
+    Ok(Some(took))
 }
 
 /// Totals kept by the writer and the syncer, for metrics.
@@ -257,9 +271,10 @@ impl Workers {
             .name("store-checkpointer".into())
             .spawn(move || {
                 // Runs until the store is dropped (the channel disconnects).
+                let mut restarted = [None, None];
                 while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    for schema in ["main", "access"] {
-                        match checkpoint_round(&checkpointer, schema) {
+                    for (schema, restarted) in ["main", "access"].into_iter().zip(&mut restarted) {
+                        match checkpoint_round(&checkpointer, schema, restarted) {
                             Ok(Some(took)) => {
                                 let c = &counters;
                                 Counters::time(&c.restarts, &c.restart_micros, &c.slowest_restart_micros, took);
