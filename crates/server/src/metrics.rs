@@ -42,6 +42,36 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
 }
 
+type FloatCounter = Counter<f64, std::sync::atomic::AtomicU64>;
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// Something the store times: how often it ran (`store_<stem>s`), its total time
+/// (`store_<stem>_seconds`) and its longest (`store_slowest_<stem>_seconds`).
+struct Timed {
+    count: Counter,
+    seconds: FloatCounter,
+    slowest: FloatGauge,
+}
+
+impl Timed {
+    /// Registers the three under `stem`, with the help texts for count, total and longest.
+    fn register(registry: &mut Registry, stem: &str, help: [&str; 3]) -> Self {
+        let timed =
+            Self { count: Counter::default(), seconds: FloatCounter::default(), slowest: FloatGauge::default() };
+        registry.register(format!("store_{stem}s"), help[0], timed.count.clone());
+        registry.register(format!("store_{stem}_seconds"), help[1], timed.seconds.clone());
+        registry.register(format!("store_slowest_{stem}_seconds"), help[2], timed.slowest.clone());
+        timed
+    }
+
+    /// Catches up with the store's totals (count, microseconds, longest in microseconds).
+    fn catch_up(&self, (count, micros, slowest_micros): (u64, u64, u64)) {
+        self.count.inc_by(count.saturating_sub(self.count.get()));
+        self.seconds.inc_by((micros as f64 / 1e6 - self.seconds.get()).max(0.0));
+        self.slowest.set(slowest_micros as f64 / 1e6);
+    }
+}
+
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -52,14 +82,10 @@ pub struct Metrics {
     requests_in_flight: Gauge,
     store_writes: Counter,
     store_batches: Counter,
-    store_commit_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
-    store_syncs: Counter,
-    store_sync_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
+    store_commit_seconds: FloatCounter,
+    store_syncs: Timed,
     store_slow_syncs: Counter,
-    store_slowest_sync_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
-    store_wal_restarts: Counter,
-    store_wal_restart_seconds: Counter<f64, std::sync::atomic::AtomicU64>,
-    store_slowest_wal_restart_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
+    store_wal_restarts: Timed,
 }
 
 impl Default for Metrics {
@@ -71,7 +97,7 @@ impl Default for Metrics {
         let requests_in_flight = Gauge::default();
         let store_writes = Counter::default();
         let store_batches = Counter::default();
-        let store_commit_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        let store_commit_seconds = FloatCounter::default();
         registry.register("store_writes", "Writes run by the store's writer", store_writes.clone());
         registry.register(
             "store_write_batches",
@@ -83,39 +109,29 @@ impl Default for Metrics {
             "Time spent committing (writing the WAL; its fsync is counted apart)",
             store_commit_seconds.clone(),
         );
-        let store_syncs = Counter::default();
-        let store_sync_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
-        registry.register("store_syncs", "fdatasyncs of the WAL (durable mode)", store_syncs.clone());
-        registry.register("store_sync_seconds", "Time spent in fdatasync of the WAL", store_sync_seconds.clone());
+        let store_syncs = Timed::register(
+            &mut registry,
+            "sync",
+            [
+                "fdatasyncs of the WAL (durable mode)",
+                "Time spent in fdatasync of the WAL",
+                "The longest fdatasync of the WAL since the server started",
+            ],
+        );
         let store_slow_syncs = Counter::default();
-        let store_slowest_sync_seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
         registry.register(
             "store_slow_syncs",
             "fdatasyncs of the WAL that took over 10 ms (a stalled disk holds every durable answer)",
             store_slow_syncs.clone(),
         );
-        registry.register(
-            "store_slowest_sync_seconds",
-            "The longest fdatasync of the WAL since the server started",
-            store_slowest_sync_seconds.clone(),
-        );
-        let store_wal_restarts = Counter::default();
-        let store_wal_restart_seconds = Counter::<f64, std::sync::atomic::AtomicU64>::default();
-        let store_slowest_wal_restart_seconds = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
-        registry.register(
-            "store_wal_restarts",
-            "RESTART checkpoints, which start a WAL over; no write commits while one runs",
-            store_wal_restarts.clone(),
-        );
-        registry.register(
-            "store_wal_restart_seconds",
-            "Time spent in RESTART checkpoints (copying the last frames, syncing the database file)",
-            store_wal_restart_seconds.clone(),
-        );
-        registry.register(
-            "store_slowest_wal_restart_seconds",
-            "The longest RESTART checkpoint since the server started: the longest writes were held by one",
-            store_slowest_wal_restart_seconds.clone(),
+        let store_wal_restarts = Timed::register(
+            &mut registry,
+            "wal_restart",
+            [
+                "RESTART checkpoints, which start a WAL over; no write commits while one runs",
+                "Time spent in RESTART checkpoints (copying the last frames, syncing the database file)",
+                "The longest RESTART checkpoint since the server started: the longest writes were held by one",
+            ],
         );
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
@@ -135,12 +151,8 @@ impl Default for Metrics {
             store_batches,
             store_commit_seconds,
             store_syncs,
-            store_sync_seconds,
             store_slow_syncs,
-            store_slowest_sync_seconds,
             store_wal_restarts,
-            store_wal_restart_seconds,
-            store_slowest_wal_restart_seconds,
         }
     }
 }
@@ -154,17 +166,10 @@ impl Metrics {
         let catch_up = |c: &Counter, total: u64| c.inc_by(total.saturating_sub(c.get()));
         catch_up(&self.store_writes, store.writes);
         catch_up(&self.store_batches, store.batches);
-        catch_up(&self.store_syncs, store.syncs);
         catch_up(&self.store_slow_syncs, store.slow_syncs);
-        self.store_slowest_sync_seconds.set(store.slowest_sync_micros as f64 / 1e6);
-        catch_up(&self.store_wal_restarts, store.restarts);
-        self.store_slowest_wal_restart_seconds.set(store.slowest_restart_micros as f64 / 1e6);
-        let catch_up_secs = |c: &Counter<f64, std::sync::atomic::AtomicU64>, micros: u64| {
-            c.inc_by((micros as f64 / 1e6 - c.get()).max(0.0));
-        };
-        catch_up_secs(&self.store_commit_seconds, store.commit_micros);
-        catch_up_secs(&self.store_sync_seconds, store.sync_micros);
-        catch_up_secs(&self.store_wal_restart_seconds, store.restart_micros);
+        self.store_commit_seconds.inc_by((store.commit_micros as f64 / 1e6 - self.store_commit_seconds.get()).max(0.0));
+        self.store_syncs.catch_up((store.syncs, store.sync_micros, store.slowest_sync_micros));
+        self.store_wal_restarts.catch_up((store.restarts, store.restart_micros, store.slowest_restart_micros));
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();

@@ -172,22 +172,31 @@ pub(super) struct Counters {
     writes: AtomicU64,
     batches: AtomicU64,
     commit_micros: AtomicU64,
-    syncs: AtomicU64,
-    sync_micros: AtomicU64,
+    syncs: Timings,
     slow_syncs: AtomicU64,
-    slowest_sync_micros: AtomicU64,
-    restarts: AtomicU64,
-    restart_micros: AtomicU64,
-    slowest_restart_micros: AtomicU64,
+    restarts: Timings,
 }
 
-impl Counters {
-    /// Adds one timed event to a count, a total and a maximum.
-    fn time(count: &AtomicU64, total: &AtomicU64, slowest: &AtomicU64, took: std::time::Duration) {
+/// How many times something ran, its total time and its longest, in microseconds.
+#[derive(Default)]
+struct Timings {
+    count: AtomicU64,
+    micros: AtomicU64,
+    slowest_micros: AtomicU64,
+}
+
+impl Timings {
+    fn record(&self, took: std::time::Duration) {
         let micros = took.as_micros() as u64;
-        count.fetch_add(1, Ordering::Relaxed);
-        total.fetch_add(micros, Ordering::Relaxed);
-        slowest.fetch_max(micros, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.micros.fetch_add(micros, Ordering::Relaxed);
+        self.slowest_micros.fetch_max(micros, Ordering::Relaxed);
+    }
+
+    /// (count, total, longest).
+    fn load(&self) -> (u64, u64, u64) {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        (get(&self.count), get(&self.micros), get(&self.slowest_micros))
     }
 }
 
@@ -275,10 +284,7 @@ impl Workers {
                 while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
                     for (schema, restarted) in ["main", "access"].into_iter().zip(&mut restarted) {
                         match checkpoint_round(&checkpointer, schema, restarted) {
-                            Ok(Some(took)) => {
-                                let c = &counters;
-                                Counters::time(&c.restarts, &c.restart_micros, &c.slowest_restart_micros, took);
-                            }
+                            Ok(Some(took)) => counters.restarts.record(took),
                             Ok(None) => {}
                             Err(e) => tracing::warn!("store: background checkpoint of {schema} failed: {e}"),
                         }
@@ -290,17 +296,19 @@ impl Workers {
     }
 
     pub(super) fn stats(&self) -> WriteStats {
+        let (syncs, sync_micros, slowest_sync_micros) = self.stats.syncs.load();
+        let (restarts, restart_micros, slowest_restart_micros) = self.stats.restarts.load();
         WriteStats {
             writes: self.stats.writes.load(Ordering::Relaxed),
             batches: self.stats.batches.load(Ordering::Relaxed),
             commit_micros: self.stats.commit_micros.load(Ordering::Relaxed),
-            syncs: self.stats.syncs.load(Ordering::Relaxed),
-            sync_micros: self.stats.sync_micros.load(Ordering::Relaxed),
+            syncs,
+            sync_micros,
             slow_syncs: self.stats.slow_syncs.load(Ordering::Relaxed),
-            slowest_sync_micros: self.stats.slowest_sync_micros.load(Ordering::Relaxed),
-            restarts: self.stats.restarts.load(Ordering::Relaxed),
-            restart_micros: self.stats.restart_micros.load(Ordering::Relaxed),
-            slowest_restart_micros: self.stats.slowest_restart_micros.load(Ordering::Relaxed),
+            slowest_sync_micros,
+            restarts,
+            restart_micros,
+            slowest_restart_micros,
         }
     }
 
@@ -424,7 +432,7 @@ fn sync_loop(wal_paths: &[PathBuf; 2], batches: &flume::Receiver<Synced>, stats:
             let started = std::time::Instant::now();
             let result = wals[i].as_ref().map(std::fs::File::sync_data);
             let took = started.elapsed();
-            Counters::time(&stats.syncs, &stats.sync_micros, &stats.slowest_sync_micros, took);
+            stats.syncs.record(took);
             if took > SLOW_SYNC {
                 stats.slow_syncs.fetch_add(1, Ordering::Relaxed);
             }
