@@ -123,9 +123,7 @@ pub async fn start(config: &Config) -> Result<Running, ServeError> {
 
 /// [`start`] with an injected clock (tests move time with a `ManualClock`).
 pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, ServeError> {
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
+    let listener = listen(config.listen).map_err(|source| ServeError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
     let issuer = match config.public_url.trim_end_matches('/') {
         "" => format!("http://{addr}"),
@@ -157,6 +155,20 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<
     });
     tracing::info!(%addr, "listening");
     Ok(Running { addr, state, stop, task, sequencer })
+}
+
+/// How many connections the kernel may hold for the server before it accepts them (it caps
+/// this at `net.core.somaxconn`, 4,096 on current Linux). A connection that finds the queue
+/// full has its SYN dropped, and the client sends it again only after a second: with tokio's
+/// default of 1,024, a burst of new connections after a stall waited that second.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` (reusing a port in TIME_WAIT, like `TcpListener::bind`) with [`LISTEN_BACKLOG`].
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// The log sequencer: integrates pending access events at least every `interval`, and at once

@@ -114,6 +114,16 @@ pub(super) struct Workers {
 /// second.
 pub(super) const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 
+/// How many threads sync the WALs. Each takes the batches committed since it last looked and
+/// syncs them, so with two a batch committed while one sync runs need not wait for it to end
+/// before its own starts: it waits about one sync instead of one and a half. Each batch is
+/// answered only by an fdatasync that began after it was committed, by whichever thread took
+/// it, so the order the syncs end in does not matter. Each thread opens the WAL itself: Linux
+/// reports a failed writeback to every open file, so neither can miss the other's error.
+/// (Measured: 20,000 → 21,500 sends/s at 32 in flight; a third thread added nothing, the
+/// disk's flushes do not overlap further.)
+const SYNCERS: usize = 2;
+
 /// An fdatasync slower than this is counted as slow (`WriteStats::slow_syncs`).
 const SLOW_SYNC: std::time::Duration = std::time::Duration::from_millis(10);
 
@@ -235,17 +245,19 @@ impl Workers {
         durable: bool,
         next_event_id: i64,
     ) -> Result<Self, StoreError> {
-        // With `durable`, answers wait for an fdatasync of the WAL done by a thread of its own,
-        // so the writer runs the next batch while the disk flushes the last one.
+        // With `durable`, answers wait for an fdatasync of the WAL done by syncer threads, so
+        // the writer runs the next batch while the disk flushes the last one.
         let stats = Arc::new(Counters::default());
         let syncer = if durable {
             let (tx, rx) = flume::unbounded::<Synced>();
-            let paths = [wals.main, wals.access];
-            let counters = stats.clone();
-            thread::Builder::new()
-                .name("store-syncer".into())
-                .spawn(move || sync_loop(&paths, &rx, &counters))
-                .map_err(|e| StoreError::Open(e.to_string()))?;
+            let paths = Arc::new([wals.main, wals.access]);
+            for i in 0..SYNCERS {
+                let (paths, rx, counters) = (paths.clone(), rx.clone(), stats.clone());
+                thread::Builder::new()
+                    .name(format!("store-syncer-{i}"))
+                    .spawn(move || sync_loop(&paths, &rx, &counters))
+                    .map_err(|e| StoreError::Open(e.to_string()))?;
+            }
             Some(tx)
         } else {
             None
@@ -412,8 +424,9 @@ struct Synced {
     files: Files,
 }
 
-/// Makes committed batches durable: one fdatasync of each WAL written to by the batches that
-/// arrived while the last sync ran, then their answers. A failed sync fails them all.
+/// One syncer: makes committed batches durable, one fdatasync of each WAL written to by the
+/// batches that arrived since this thread last took any, then their answers. A failed sync
+/// fails them all.
 fn sync_loop(wal_paths: &[PathBuf; 2], batches: &flume::Receiver<Synced>, stats: &Counters) {
     let mut wals: [Option<std::fs::File>; 2] = [None, None];
     while let Ok(first) = batches.recv() {
