@@ -101,7 +101,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         config.data_dir = std::env::temp_dir().join(format!("clearline-demo-{}", std::process::id()));
     }
     init_logging(&config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.http_worker_threads())
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         if demo {
             demo::prepare_dir(&config.data_dir)?;

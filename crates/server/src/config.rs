@@ -34,6 +34,23 @@ pub struct Config {
     /// `Retry-After: 1` (health, readiness and metrics are always served).
     /// Env `CLEARLINE_MAX_REQUESTS_IN_FLIGHT`.
     pub max_requests_in_flight: usize,
+    /// Threads that serve HTTP and WebSockets; 0 picks one fewer than the machine's cores (at
+    /// least one), since the store's writer thread keeps a core busy under load. Env
+    /// `CLEARLINE_HTTP_WORKERS`.
+    pub http_workers: usize,
+}
+
+impl Config {
+    /// [`Self::http_workers`], with 0 resolved for this machine. On 2 cores shared with a load
+    /// generator, one HTTP worker accepted 19,000–21,000 sends/s at 32 in flight where two
+    /// accepted 15,000–16,000: two workers spent a quarter more CPU per message waking and
+    /// parking each other (BENCHMARKS.md).
+    pub fn http_worker_threads(&self) -> usize {
+        match self.http_workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
+            n => n,
+        }
+    }
 }
 
 /// Transparency log settings.
@@ -126,6 +143,7 @@ impl Default for Config {
             transparency: TransparencyConfig::default(),
             reports: clearline_core::reports::ReportSettings::default(),
             max_requests_in_flight: 1024,
+            http_workers: 0,
         }
     }
 }
