@@ -118,8 +118,11 @@ pub(super) const WAL_RESTART_BYTES: u64 = 64 * 1024 * 1024;
 /// syncs them, so with two a batch committed while one sync runs need not wait for it to end
 /// before its own starts: it waits about one sync instead of one and a half. Each batch is
 /// answered only by an fdatasync that began after it was committed, by whichever thread took
-/// it, so the order the syncs end in does not matter. Each thread opens the WAL itself: Linux
-/// reports a failed writeback to every open file, so neither can miss the other's error.
+/// it. Syncs may end out of order, but a sync covers every write made before it began, so once
+/// a batch is answered every batch committed before it is durable too (a WebSocket that sees
+/// an event ahead of one still waiting reads the gap from the store, already durable). Each
+/// thread opens the WAL itself: Linux reports a failed writeback to every open file, so
+/// neither can miss the other's error.
 /// (Measured: 20,000 → 21,500 sends/s at 32 in flight; a third thread added nothing, the
 /// disk's flushes do not overlap further.)
 const SYNCERS: usize = 2;
