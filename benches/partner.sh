@@ -21,5 +21,5 @@ url=$(sed -n 's/^listening on //p' "$out")
 client_id=$(grep -o 'client_id [^ ]*' "$out" | cut -d' ' -f2)
 secret=$(grep -o 'client_secret [^ ]*' "$out" | cut -d' ' -f2)
 ./target/release/clearline-loadgen --url "$url" --server-pid "$pid" "$mode" \
-  --client-id "$client_id" --client-secret "$secret" "$@"
+  --client-id="$client_id" --client-secret="$secret" "$@"
 curl -s "$url/metrics" | grep -E '^clearline_store' || true
