@@ -43,8 +43,7 @@ pub struct Config {
 impl Config {
     /// [`Self::http_workers`], with 0 resolved for this machine. On 2 cores shared with a load
     /// generator, one HTTP worker accepted 19,000–21,000 sends/s at 32 in flight where two
-    /// accepted 15,000–16,000: two workers spent a quarter more CPU per message waking and
-    /// parking each other (BENCHMARKS.md).
+    /// accepted 15,000–16,000, with up to a quarter more CPU per message (BENCHMARKS.md).
     pub fn http_worker_threads(&self) -> usize {
         match self.http_workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
