@@ -66,10 +66,20 @@ impl Timed {
 
     /// Catches up with the store's totals (count, microseconds, longest in microseconds).
     fn catch_up(&self, (count, micros, slowest_micros): (u64, u64, u64)) {
-        self.count.inc_by(count.saturating_sub(self.count.get()));
-        self.seconds.inc_by((micros as f64 / 1e6 - self.seconds.get()).max(0.0));
+        catch_up(&self.count, count);
+        catch_up_seconds(&self.seconds, micros);
         self.slowest.set(slowest_micros as f64 / 1e6);
     }
+}
+
+/// The store keeps its own totals; these bring a counter up to one of them.
+fn catch_up(counter: &Counter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
+}
+
+/// [`catch_up`] for a total kept in microseconds and exposed in seconds.
+fn catch_up_seconds(counter: &FloatCounter, micros: u64) {
+    counter.inc_by((micros as f64 / 1e6 - counter.get()).max(0.0));
 }
 
 /// The server's metrics.
@@ -162,12 +172,10 @@ impl Metrics {
     /// in flight brought up to date.
     pub fn render(&self, store: clearline_store::WriteStats, requests_in_flight: usize) -> String {
         self.requests_in_flight.set(i64::try_from(requests_in_flight).unwrap_or(i64::MAX));
-        // The store keeps its own totals; catch the counters up to them.
-        let catch_up = |c: &Counter, total: u64| c.inc_by(total.saturating_sub(c.get()));
         catch_up(&self.store_writes, store.writes);
         catch_up(&self.store_batches, store.batches);
         catch_up(&self.store_slow_syncs, store.slow_syncs);
-        self.store_commit_seconds.inc_by((store.commit_micros as f64 / 1e6 - self.store_commit_seconds.get()).max(0.0));
+        catch_up_seconds(&self.store_commit_seconds, store.commit_micros);
         self.store_syncs.catch_up((store.syncs, store.sync_micros, store.slowest_sync_micros));
         self.store_wal_restarts.catch_up((store.restarts, store.restart_micros, store.slowest_restart_micros));
         let mut out = String::new();

@@ -99,7 +99,7 @@ pub(super) struct Workers {
     writer: flume::Sender<WriteJob>,
     readers: flume::Sender<ReadJob>,
     alive: Arc<AtomicBool>,
-    stats: Arc<Counters>,
+    pub(super) stats: Arc<Counters>,
     /// Dropping this stops the checkpointer.
     _stop_checkpoints: flume::Sender<()>,
 }
@@ -177,6 +177,18 @@ pub(super) fn checkpoint_round(
     // Busy: a reader kept the WAL in use to the end, so it does not start over yet.
     *restarted = (busy == 0).then_some(frames);
     Ok(Some(took))
+}
+
+/// A [`checkpoint_round`] of each file (`restarted` holds each one's count), timing the RESTARTs
+/// in `counters`. A failed round is logged; the next one tries again.
+pub(super) fn checkpoint_both(checkpointer: &Connection, restarted: &mut [Option<i64>; 2], counters: &Counters) {
+    for (schema, restarted) in ["main", "access"].into_iter().zip(restarted) {
+        match checkpoint_round(checkpointer, schema, restarted) {
+            Ok(Some(took)) => counters.restarts.record(took),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("store: background checkpoint of {schema} failed: {e}"),
+        }
+    }
 }
 
 /// Totals kept by the writer and the syncer, for metrics.
@@ -297,13 +309,7 @@ impl Workers {
                 // Runs until the store is dropped (the channel disconnects).
                 let mut restarted = [None, None];
                 while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    for (schema, restarted) in ["main", "access"].into_iter().zip(&mut restarted) {
-                        match checkpoint_round(&checkpointer, schema, restarted) {
-                            Ok(Some(took)) => counters.restarts.record(took),
-                            Ok(None) => {}
-                            Err(e) => tracing::warn!("store: background checkpoint of {schema} failed: {e}"),
-                        }
-                    }
+                    checkpoint_both(&checkpointer, &mut restarted, &counters);
                 }
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
