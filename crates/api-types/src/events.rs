@@ -6,6 +6,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::{MessageResponse, UserResponse};
 
+/// WebSocket close code: the connection fell behind; reconnect with `since` = the last `seq`.
+pub const CLOSE_RESUME: u16 = 4000;
+/// WebSocket close code: the session was revoked, signed out or expired; sign in again rather
+/// than reconnect with the same token.
+pub const CLOSE_SESSION_ENDED: u16 = 4001;
+
 /// `GET /v1/events` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -55,7 +55,8 @@ impl EventStream {
         }
     }
 
-    /// The close code the server sent, once closed (4000: fell behind, resume with `since`).
+    /// The close code the server sent, once closed: [`clearline_api_types::CLOSE_RESUME`] (fell
+    /// behind, resume with `since`) or [`clearline_api_types::CLOSE_SESSION_ENDED`] (sign in again).
     pub fn close_code(&self) -> Option<u16> {
         self.close_code
     }

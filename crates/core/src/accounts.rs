@@ -196,6 +196,21 @@ impl<S: Store> App<S> {
         Ok(Principal { user_id: cached.user_id, session_id: id })
     }
 
+    /// Whether the session behind a live connection still holds (neither revoked nor expired),
+    /// read from the store at most every `session_cache_ms`.
+    pub async fn session_alive(&self, token: &SessionToken) -> Result<bool, CoreError> {
+        match self.authenticate(token).await {
+            Ok(_) => Ok(true),
+            Err(CoreError::Unauthenticated) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// How often a long-lived connection should re-check its session, in milliseconds.
+    pub fn session_recheck_ms(&self) -> i64 {
+        self.settings.session_cache_ms.max(1_000)
+    }
+
     /// The person's live sessions, newest first.
     pub async fn sessions(&self, me: Principal) -> Result<Vec<SessionView>, CoreError> {
         let records: Vec<SessionRecord> = self.store.sessions_of(me.user_id, self.clock.now()).await?;
@@ -211,10 +226,16 @@ impl<S: Store> App<S> {
             .collect())
     }
 
-    /// Revokes one of the person's sessions (signing out when it is the current one).
+    /// Revokes one of the person's sessions (signing out when it is the current one): its
+    /// token fails from the next request, and its open WebSockets on this node close at once.
+    /// (Other nodes and processes notice within `session_cache_ms`: every connection
+    /// re-checks its session on that period, see [`Self::session_alive`].)
     pub async fn revoke_session(&self, me: Principal, id: SessionId) -> Result<(), CoreError> {
         let revoked = self.store.revoke_session(me.user_id, id, self.clock.now()).await?;
         self.sessions.forget(id);
+        if revoked {
+            self.hub.end_session(me.user_id, id);
+        }
         CoreError::found(revoked, "session")
     }
 

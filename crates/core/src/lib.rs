@@ -47,5 +47,5 @@ pub use accounts::{Principal, SessionView, SignedIn};
 pub use app::{App, Settings};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::CoreError;
-pub use realtime::{Hub, Subscription};
+pub use realtime::{FeedEnd, Hub, Subscription};
 pub use token::{AccessToken, ClientSecret, SessionToken};

@@ -133,3 +133,49 @@ async fn a_since_beyond_the_newest_event_starts_from_now() {
     assert_eq!(message_body(&e), Some("after a bad since"));
     assert_eq!(e.seq, 4, "numbering continues from the real newest event");
 }
+
+/// Reads until the server closes the stream; events still in flight before the close are skipped.
+async fn closed_with(stream: &mut EventStream) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(30), stream.next()).await {
+            Ok(Some(Ok(_))) => continue,
+            Ok(Some(Err(e))) => panic!("stream failed instead of closing: {e}"),
+            Ok(None) => return stream.close_code(),
+            Err(_) => panic!("the server did not close the stream within 30 s"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn revoking_a_session_closes_its_websockets_and_only_those() {
+    let server = TestServer::spawn().await;
+    let (a, b, conv) = server.pair("eli", "fay").await;
+    // Fay signs in on a second device; the first device is lost and revoked from the second.
+    let phone = server.client().sign_in("fay", clearline_testkit::PASSWORD).await.unwrap();
+    let phone = server.client().with_token(&phone.token);
+    let mut lost = b.client.events(None).await.unwrap();
+    let mut kept = phone.events(None).await.unwrap();
+    let lost_id = b.client.sessions().await.unwrap().into_iter().find(|s| s.current).unwrap().id;
+    phone.revoke_session(&lost_id).await.unwrap();
+    assert_eq!(closed_with(&mut lost).await, Some(clearline_api_types::CLOSE_SESSION_ENDED));
+    // The other device keeps its live feed.
+    a.client.send_text(&conv, "still here", None).await.unwrap();
+    assert_eq!(message_body(&next(&mut kept).await), Some("still here"));
+}
+
+#[tokio::test]
+async fn signing_out_closes_the_sessions_websocket_before_any_later_message() {
+    let server = TestServer::spawn().await;
+    let (a, b, conv) = server.pair("gus", "hal").await;
+    let mut stream = b.client.events(None).await.unwrap();
+    b.client.revoke_session("current").await.unwrap();
+    a.client.send_text(&conv, "secret after sign-out", None).await.unwrap();
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(30), stream.next()).await.expect("closed in time") {
+            Some(Ok(e)) => assert_ne!(message_body(&e), Some("secret after sign-out"), "delivered after sign-out"),
+            Some(Err(e)) => panic!("{e}"),
+            None => break,
+        }
+    }
+    assert_eq!(stream.close_code(), Some(clearline_api_types::CLOSE_SESSION_ENDED));
+}

@@ -6,7 +6,9 @@
 //! Live events come from the in-process hub. If one arrives ahead of the next expected number
 //! (another write committed first but was announced later), the gap is filled from the store
 //! before it is sent. A connection that falls too far behind is closed with code 4000; the
-//! client reconnects with `since`.
+//! client reconnects with `since`. A connection whose session is revoked, signed out or expired
+//! is closed with code 4001 and must not reconnect with that token: at once when the session
+//! ends on this node, and within the session re-check period otherwise.
 
 use std::time::Duration;
 
@@ -15,8 +17,9 @@ use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use clearline_api_types::{EventEnvelope, EventsQuery, Problem};
+use clearline_api_types::{CLOSE_RESUME, CLOSE_SESSION_ENDED, EventEnvelope, EventsQuery, Problem};
 use clearline_core::messaging::MAX_REPLAY;
+use clearline_core::{FeedEnd, Principal, SessionToken};
 use clearline_domain::{Event, EventSeq, UserId};
 
 use crate::error::ApiError;
@@ -25,8 +28,6 @@ use crate::state::AppState;
 
 /// How often an idle connection is pinged.
 const PING_EVERY: Duration = Duration::from_secs(30);
-/// Close code telling the client it fell behind and must resume with `since`.
-const CLOSE_RESUME: u16 = 4000;
 
 /// GET /v1/events: upgrade to a WebSocket carrying my events.
 #[utoipa::path(get, path = "/v1/events", tag = "events", security(("session" = [])), params(EventsQuery),
@@ -38,8 +39,10 @@ pub async fn events(
     ApiQuery(q): ApiQuery<EventsQuery>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let token = bearer(&headers).or(q.access_token.as_deref());
-    let me = authenticate(&s, token).await?;
+    let raw = bearer(&headers).or(q.access_token.as_deref());
+    let me = authenticate(&s, raw).await?;
+    // Kept to re-check the session for as long as the connection lives.
+    let token: SessionToken = raw.and_then(|t| t.parse().ok()).ok_or(clearline_core::CoreError::Unauthenticated)?;
     let upgrade = upgrade.map_err(|_| ApiError::Malformed("this endpoint needs a WebSocket upgrade".to_owned()))?;
     // Fix the starting point before the handshake completes: anything committed after the
     // client sees the upgrade is numbered above it and will be replayed. A `since` beyond the
@@ -50,12 +53,13 @@ pub async fn events(
         .read_buffer_size(4096)
         .write_buffer_size(0)
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| connection(s, me.user_id, start, socket)))
+        .on_upgrade(move |socket| connection(s, me, token, start, socket)))
 }
 
 enum Stop {
     ClientGone,
     FellBehind,
+    SessionEnded,
     Failed,
 }
 
@@ -78,15 +82,16 @@ async fn replay(s: &AppState, user: UserId, last: &mut EventSeq, socket: &mut We
     }
 }
 
-async fn connection(s: AppState, user: UserId, start: EventSeq, mut socket: WebSocket) {
+async fn connection(s: AppState, me: Principal, token: SessionToken, start: EventSeq, mut socket: WebSocket) {
     s.metrics.websockets.inc();
     // Subscribe before reading the store, so no event falls between the two.
-    let mut live = s.app.hub().subscribe(user);
-    let stop = run(&s, user, start, &mut live, &mut socket).await;
+    let mut live = s.app.hub().subscribe(me.user_id, me.session_id);
+    let stop = run(&s, me.user_id, &token, start, &mut live, &mut socket).await;
     drop(live);
     if let Err(stop) = stop {
         let (code, reason) = match stop {
             Stop::FellBehind => (CLOSE_RESUME, "fell behind; reconnect with since"),
+            Stop::SessionEnded => (CLOSE_SESSION_ENDED, "session ended; sign in again"),
             Stop::Failed => (1011, "server error"),
             Stop::ClientGone => (1000, ""),
         };
@@ -99,6 +104,7 @@ async fn connection(s: AppState, user: UserId, start: EventSeq, mut socket: WebS
 async fn run(
     s: &AppState,
     user: UserId,
+    token: &SessionToken,
     start: EventSeq,
     live: &mut clearline_core::Subscription,
     socket: &mut WebSocket,
@@ -108,10 +114,17 @@ async fn run(
     Box::pin(replay(s, user, &mut last, socket)).await?;
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    // A session revoked elsewhere (another node, `clearline admin`) or expired is noticed here.
+    let recheck_every = Duration::from_millis(u64::try_from(s.app.session_recheck_ms()).unwrap_or(10_000));
+    let mut recheck = tokio::time::interval(recheck_every);
+    recheck.tick().await;
     loop {
         tokio::select! {
             event = live.next() => {
-                let Some(event) = event else { return Err(Stop::FellBehind) };
+                let event = event.map_err(|end| match end {
+                    FeedEnd::FellBehind => Stop::FellBehind,
+                    FeedEnd::SessionEnded => Stop::SessionEnded,
+                })?;
                 if event.seq.0 > last.0 + 1 {
                     Box::pin(replay(s, user, &mut last, socket)).await?;
                 }
@@ -126,6 +139,11 @@ async fn run(
             },
             _ = ping.tick() => {
                 socket.send(Message::Ping(Default::default())).await.map_err(|_| Stop::ClientGone)?;
+            }
+            _ = recheck.tick() => {
+                if !Box::pin(s.app.session_alive(token)).await.map_err(|_| Stop::Failed)? {
+                    return Err(Stop::SessionEnded);
+                }
             }
         }
     }
