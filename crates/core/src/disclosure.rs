@@ -136,14 +136,24 @@ impl<S: Store> App<S> {
         Ok(self.store.set_read_policy(me.user_id, policy).await?)
     }
 
-    /// Blocks (or unblocks) an app for me: it can no longer send to me or list me, and my
-    /// messages are redacted for it everywhere.
+    /// Blocks (or unblocks) an app for me: it can no longer act for me (my own grants to it
+    /// are revoked with their tokens, and it cannot be connected again while blocked), send to
+    /// me or list me, and my messages are redacted for it everywhere. Unblocking restores
+    /// nothing: the app must ask for consent again.
     pub async fn set_app_block(&self, me: Principal, app: AppId, blocked: bool) -> Result<(), CoreError> {
         if self.store.app(app).await?.is_none() {
             return Err(CoreError::NotFound { what: "app" });
         }
-        self.store.set_app_block(me.user_id, app, blocked, self.clock.now()).await?;
+        let revoked = self.store.set_app_block(me.user_id, app, blocked, self.clock.now()).await?;
+        for grant in &revoked {
+            self.notify_revoked(grant).await;
+        }
         Ok(())
+    }
+
+    /// Whether I blocked this app.
+    pub async fn app_blocked(&self, me: Principal, app: AppId) -> Result<bool, CoreError> {
+        Ok(!self.store.app_blockers(app, vec![me.user_id]).await?.is_empty())
     }
 
     /// The apps I blocked.

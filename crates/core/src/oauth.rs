@@ -289,7 +289,7 @@ impl<S: Store> App<S> {
         let scopes = ticked.intersect(req.scopes).with(req.required);
         let now = self.clock.now();
         let secret = AuthCode::random_secret();
-        let (_, code_id) = self
+        let created = self
             .store
             .create_grant(NewGrant {
                 user_id: user,
@@ -302,8 +302,13 @@ impl<S: Store> App<S> {
                 redirect_uri: req.redirect_uri.clone(),
                 code_expires_at: Timestamp::from_millis(now.millis() + CODE_TTL_MS),
             })
-            .await?;
-        Ok(outcome(Ok(AuthCode::new(code_id, secret).expose())))
+            .await;
+        match created {
+            Ok((_, code_id)) => Ok(outcome(Ok(AuthCode::new(code_id, secret).expose()))),
+            // The person blocked the app: no grant while the block stands.
+            Err(StoreError::Conflict { .. }) => Ok(outcome(Err(OAuthErrorCode::AccessDenied))),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Authenticates a client: confidential clients by their secret (HTTP Basic), public

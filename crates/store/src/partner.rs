@@ -358,14 +358,16 @@ pub trait AccessStore: Send + Sync {
     ) -> impl Future<Output = StoreResult<Option<(TokenRecord, Option<ThreadRead>)>>> + Send;
     /// Sets a person's read policy.
     fn set_read_policy(&self, user: UserId, policy: ReadPolicy) -> impl Future<Output = StoreResult<()>> + Send;
-    /// A person blocks an app (or lifts the block); false if nothing changed.
+    /// A person blocks an app (or lifts the block). Blocking also revokes the person's own
+    /// live grants to the app and their tokens, in the same transaction; those grants are
+    /// returned as they were.
     fn set_app_block(
         &self,
         user: UserId,
         app: AppId,
         blocked: bool,
         now: Timestamp,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
     /// Which of `users` blocked `app`.
     fn app_blockers(&self, app: AppId, users: Vec<UserId>) -> impl Future<Output = StoreResult<Vec<UserId>>> + Send;
     /// The apps a person blocked.

@@ -220,24 +220,48 @@ async fn browser_signs_in_on_the_authorization_page_with_a_session_cookie() {
         ("code_challenge_method", "S256"),
     ];
     let url = reqwest::Url::parse_with_params(&format!("{}/oauth/authorize", ts.url), &params).unwrap();
-    let page = http.get(url.clone()).send().await.unwrap().text().await.unwrap();
+    let res = http.get(url.clone()).send().await.unwrap();
+    let login_cookie = cookie_pair(&res, "clearline_login");
+    let page = res.text().await.unwrap();
     assert!(page.contains("action=\"/oauth/sign-in\""), "sign-in form first");
+    let csrf = form_value(&page, "csrf");
     let return_to = format!("/oauth/authorize?{}", url.query().unwrap());
+    let sign_in = |password: &'static str, return_to: String, cookie: Option<String>, csrf: String| {
+        let form = [
+            ("handle", "alice".to_owned()),
+            ("password", password.to_owned()),
+            ("return_to", return_to),
+            ("csrf", csrf),
+        ];
+        let req = http.post(format!("{}/oauth/sign-in", ts.url)).form(&form);
+        async move { req.header("cookie", cookie.unwrap_or_default()).send().await.unwrap() }
+    };
     // Only back into the authorization flow: no open redirect, no header injection.
     for bad in ["https://evil.example/", "/oauth/authorize?x\r\nSet-Cookie: a=b", "//evil.example/oauth/authorize?"] {
-        let form = [("handle", "alice"), ("password", clearline_testkit::PASSWORD), ("return_to", bad)];
-        let res = http.post(format!("{}/oauth/sign-in", ts.url)).form(&form).send().await.unwrap();
+        let res = sign_in(clearline_testkit::PASSWORD, bad.to_owned(), Some(login_cookie.clone()), csrf.clone()).await;
         assert_eq!(res.status(), 400, "{bad}");
         assert!(res.headers().get("location").is_none() && res.headers().get("set-cookie").is_none());
     }
-    let form = [("handle", "alice"), ("password", "wrong password"), ("return_to", return_to.as_str())];
-    let res = http.post(format!("{}/oauth/sign-in", ts.url)).form(&form).send().await.unwrap();
+    // Login CSRF: a form posted from elsewhere (no nonce cookie, a wrong token, or another
+    // browser's token) signs nobody in.
+    let other_browser = http.get(url.clone()).send().await.unwrap();
+    let other_cookie = cookie_pair(&other_browser, "clearline_login");
+    for (cookie, token) in [
+        (None, csrf.clone()),
+        (Some(login_cookie.clone()), String::new()),
+        (Some(login_cookie.clone()), "AAAA".to_owned()),
+        (Some(other_cookie), csrf.clone()),
+    ] {
+        let res = sign_in(clearline_testkit::PASSWORD, return_to.clone(), cookie, token).await;
+        assert_eq!(res.status(), 403);
+        assert!(res.headers().get("location").is_none() && res.headers().get("set-cookie").is_none());
+    }
+    let res = sign_in("wrong password", return_to.clone(), Some(login_cookie.clone()), csrf.clone()).await;
     assert_eq!(res.status(), 401);
-    assert!(res.headers().get("set-cookie").is_none());
-    let form = [("handle", "alice"), ("password", clearline_testkit::PASSWORD), ("return_to", return_to.as_str())];
-    let res = http.post(format!("{}/oauth/sign-in", ts.url)).form(&form).send().await.unwrap();
+    assert!(!res.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("clearline_session=")));
+    let res = sign_in(clearline_testkit::PASSWORD, return_to.clone(), Some(login_cookie), csrf).await;
     assert_eq!(res.status(), 303);
-    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    let cookie = cookie_pair_full(&res, "clearline_session");
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     let pair = cookie.split(';').next().unwrap().to_owned();
     let consent = http.get(url).header("cookie", pair).send().await.unwrap();
@@ -256,4 +280,26 @@ async fn metadata_describes_the_authorization_server() {
     assert_eq!(m["code_challenge_methods_supported"], serde_json::json!(["S256"]));
     assert_eq!(m["token_endpoint"], format!("{}/oauth/token", ts.url));
     assert_eq!(m["response_types_supported"], serde_json::json!(["code"]));
+}
+
+/// The full `Set-Cookie` value that sets cookie `name`.
+fn cookie_pair_full(res: &reqwest::Response, name: &str) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie set"))
+}
+
+/// `name=value` of the cookie `name` that a response sets.
+fn cookie_pair(res: &reqwest::Response, name: &str) -> String {
+    cookie_pair_full(res, name).split(';').next().unwrap().to_owned()
+}
+
+/// The value of the form field `name` in a page.
+fn form_value(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no {name} field")) + marker.len();
+    page[start..].split('"').next().unwrap().to_owned()
 }

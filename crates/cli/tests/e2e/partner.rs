@@ -348,6 +348,33 @@ async fn a_person_who_blocks_an_app_disappears_from_it_and_cannot_be_messaged() 
 }
 
 #[tokio::test]
+async fn blocking_an_app_ends_my_own_grants_to_it_and_it_cannot_be_connected_again() {
+    let w = world().await;
+    let ts = &w.ts;
+    let bob_flix = as_app(ts, &ts.connect(&w.bob, &w.flix, "inbox:read friends:read").await.access_token);
+    bob_flix.partner_me().await.unwrap();
+    assert_eq!(w.bob.client.connected_apps().await.unwrap().items.len(), 1);
+
+    w.bob.client.block_app(&w.flix.app.client_id).await.unwrap();
+    // The app's token is dead on its very next call, and the refusal is on record.
+    for result in [bob_flix.partner_me().await.map(drop), bob_flix.partner_friends().await.map(drop)] {
+        assert_problem(result, 401, ErrorCode::InvalidToken);
+    }
+    assert_eq!(last_event(ts).await.outcome, AccessOutcome::Denied(DenyReason::GrantRevoked));
+    assert!(w.bob.client.connected_apps().await.unwrap().items.is_empty(), "no live grant is listed");
+    // While blocked, the consent page says so, and no answer creates a grant.
+    let (_, challenge) = clearline_testkit::partner::pkce();
+    let location = ts.consent(&w.bob, &w.flix, "inbox:read", &challenge, true).await;
+    assert_eq!(clearline_client::oauth::query_param(&location, "error").as_deref(), Some("access_denied"));
+    assert!(w.bob.client.connected_apps().await.unwrap().items.is_empty());
+    // Unblocking restores nothing by itself; connecting again works.
+    w.bob.client.unblock_app(&w.flix.app.client_id).await.unwrap();
+    assert_problem(bob_flix.partner_me().await, 401, ErrorCode::InvalidToken);
+    let again = as_app(ts, &ts.connect(&w.bob, &w.flix, "inbox:read").await.access_token);
+    again.partner_me().await.unwrap();
+}
+
+#[tokio::test]
 async fn revoking_a_connected_app_denies_its_very_next_call_and_is_on_record() {
     let w = world().await;
     let ts = &w.ts;

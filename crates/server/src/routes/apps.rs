@@ -153,7 +153,9 @@ pub async fn blocked_apps(State(s): State<AppState>, Auth(me): Auth) -> Result<J
     Ok(Json(BlockedApps { items }))
 }
 
-/// PUT /v1/blocked-apps/{app_id}: block an app; it can no longer message me, list me or read my messages.
+/// PUT /v1/blocked-apps/{app_id}: block an app. It can no longer act for me (my own grants to it are
+/// revoked with their tokens, and it cannot be connected again until I unblock it), message me,
+/// list me or read my messages. Unblocking restores no grant: the app must ask again.
 #[utoipa::path(put, path = "/v1/blocked-apps/{app_id}", tag = "apps", security(("session" = [])),
     params(("app_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
 pub async fn block_app(

@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use base64::Engine;
 use clearline_api_types::{IntrospectionResponse, OAuthErrorResponse, TokenResponse};
 use clearline_core::oauth::{
@@ -50,18 +51,25 @@ impl From<AuthorizeQuery> for AuthorizeParams {
     }
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (name, value) = c.trim().split_once('=')?;
-        (name == SESSION_COOKIE).then(|| value.to_owned())
-    })
-}
+/// The cookie holding a sign-in form's CSRF nonce (HttpOnly, SameSite=Strict).
+pub const LOGIN_CSRF_COOKIE: &str = "clearline_login";
 
 /// The signed-in person: a bearer session token, else the session cookie.
 async fn person(s: &AppState, headers: &HeaderMap) -> Option<Principal> {
-    let raw = bearer(headers).map(str::to_owned).or_else(|| cookie_token(headers))?;
+    let jar = CookieJar::from_headers(headers);
+    let raw = bearer(headers).map(str::to_owned).or_else(|| jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()))?;
     let token: SessionToken = raw.parse().ok()?;
     s.app.authenticate(&token).await.ok()
+}
+
+/// A cookie of this flow: HttpOnly, `Secure` when the issuer is https.
+fn flow_cookie(s: &AppState, name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .same_site(same_site)
+        .path("/")
+        .secure(s.issuer.starts_with("https://"))
+        .build()
 }
 
 fn page(title: &str, body: Markup) -> Response {
@@ -120,7 +128,7 @@ fn authorize_error(s: &AppState, e: AuthorizeError) -> Response {
     }
 }
 
-fn sign_in_page(return_to: &str, failed: bool) -> Response {
+fn sign_in_page(return_to: &str, failed: bool, csrf: &str) -> Response {
     page(
         "Sign in",
         html! {
@@ -129,9 +137,36 @@ fn sign_in_page(return_to: &str, failed: bool) -> Response {
             @if failed { p role="alert" { strong { "Handle or password is wrong." } } }
             form method="post" action="/oauth/sign-in" {
                 input type="hidden" name="return_to" value=(return_to);
+                input type="hidden" name="csrf" value=(csrf);
                 p { label { "Handle " input name="handle" autocomplete="username" required; } }
                 p { label { "Password " input name="password" type="password" autocomplete="current-password" required; } }
                 button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+/// The sign-in page with a fresh login CSRF pair: the nonce in a cookie, its MAC in the form.
+async fn sign_in_response(s: &AppState, return_to: &str, failed: bool, status: StatusCode) -> Response {
+    let Ok((nonce, token)) = s.app.login_csrf().await else {
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "the server failed; try again");
+    };
+    let jar = CookieJar::new().add(flow_cookie(s, LOGIN_CSRF_COOKIE, nonce, SameSite::Strict));
+    (status, jar, sign_in_page(return_to, failed, &token)).into_response()
+}
+
+fn blocked_page(req: &ConsentRequest, query: &AuthorizeQuery, csrf: &str) -> Response {
+    let app = req.app.name.as_str();
+    page(
+        "App blocked",
+        html! {
+            h1 { "You blocked " (app) }
+            p { (app) " cannot connect to your account while you block it. "
+                "To connect it, first unblock it in your blocked apps, then start again from the app." }
+            form method="post" action="/oauth/authorize" {
+                @for (name, value) in hidden_fields(query) { input type="hidden" name=(name) value=(value); }
+                input type="hidden" name="csrf" value=(csrf);
+                button type="submit" name="decision" value="deny" { "Return to " (app) }
             }
         },
     )
@@ -214,11 +249,12 @@ pub async fn authorize(
     };
     let Some(me) = person(&s, &headers).await else {
         let return_to = format!("/oauth/authorize?{}", serde_urlencoded::to_string(&q).unwrap_or_default());
-        return sign_in_page(&return_to, false);
+        return sign_in_response(&s, &return_to, false, StatusCode::OK).await;
     };
-    match s.app.csrf_token(me).await {
-        Ok(csrf) => consent_page(&req, &q, &csrf),
-        Err(_) => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the server failed; try again"),
+    match (s.app.csrf_token(me).await, s.app.app_blocked(me, req.app.id).await) {
+        (Ok(csrf), Ok(false)) => consent_page(&req, &q, &csrf),
+        (Ok(csrf), Ok(true)) => blocked_page(&req, &q, &csrf),
+        _ => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the server failed; try again"),
     }
 }
 
@@ -228,11 +264,14 @@ pub struct SignInForm {
     handle: String,
     password: String,
     return_to: String,
+    /// The login CSRF token the page was served with.
+    #[serde(default)]
+    csrf: String,
 }
 
 /// POST /oauth/sign-in: signs in from the authorization flow, sets the session cookie and
 /// returns to the authorization request.
-pub async fn sign_in(State(s): State<AppState>, Form(f): Form<SignInForm>) -> Response {
+pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(f): Form<SignInForm>) -> Response {
     // Only back into this flow, and only something that is a valid header value (no open
     // redirect, no header injection).
     let safe = f.return_to.starts_with("/oauth/authorize?")
@@ -241,26 +280,25 @@ pub async fn sign_in(State(s): State<AppState>, Form(f): Form<SignInForm>) -> Re
     if !safe {
         return error_page(StatusCode::BAD_REQUEST, "bad return address");
     }
+    // Login CSRF: only a sign-in page this browser loaded from us can sign it in.
+    let nonce = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
+    if !s.app.check_login_csrf(nonce.as_deref(), &f.csrf).await.unwrap_or(false) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "this sign-in form was not loaded by this browser; start again from the app",
+        );
+    }
     let (Ok(handle), Ok(password)) = (Handle::parse(&f.handle), Password::parse(f.password.clone())) else {
-        return with_status(sign_in_page(&f.return_to, true), StatusCode::UNAUTHORIZED);
+        return sign_in_response(&s, &f.return_to, true, StatusCode::UNAUTHORIZED).await;
     };
     match s.app.sign_in(handle, password, Some("consent page")).await {
         Ok(signed) => {
-            let secure = if s.issuer.starts_with("https://") { "; Secure" } else { "" };
-            let cookie = format!("{SESSION_COOKIE}={}; HttpOnly; SameSite=Lax; Path=/{secure}", signed.token.expose());
-            let mut res = Redirect::to(&f.return_to).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                res.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            res
+            let session = flow_cookie(&s, SESSION_COOKIE, signed.token.expose(), SameSite::Lax);
+            let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(session);
+            (jar, Redirect::to(&f.return_to)).into_response()
         }
-        Err(_) => with_status(sign_in_page(&f.return_to, true), StatusCode::UNAUTHORIZED),
+        Err(_) => sign_in_response(&s, &f.return_to, true, StatusCode::UNAUTHORIZED).await,
     }
-}
-
-fn with_status(mut res: Response, status: StatusCode) -> Response {
-    *res.status_mut() = status;
-    res
 }
 
 /// POST /oauth/authorize: the person's answer on the consent page.

@@ -359,20 +359,26 @@ impl AccessStore for SqliteStore {
             .await
     }
 
-    async fn set_app_block(&self, user: UserId, app: AppId, blocked: bool, now: Timestamp) -> StoreResult<bool> {
+    async fn set_app_block(
+        &self,
+        user: UserId,
+        app: AppId,
+        blocked: bool,
+        now: Timestamp,
+    ) -> StoreResult<Vec<clearline_domain::Grant>> {
         self.workers
             .write(move |c, _| {
-                let n = if blocked {
-                    c.prep(
-                        "INSERT INTO app_blocks (user_id, app_id, created_at) VALUES ($1, $2, $3)
-                         ON CONFLICT (user_id, app_id) DO NOTHING",
-                    )?
-                    .execute([user.raw(), app.raw(), now.millis()])?
-                } else {
+                if !blocked {
                     c.prep("DELETE FROM app_blocks WHERE user_id = $1 AND app_id = $2")?
-                        .execute([user.raw(), app.raw()])?
-                };
-                Ok(n == 1)
+                        .execute([user.raw(), app.raw()])?;
+                    return Ok(Vec::new());
+                }
+                c.prep(
+                    "INSERT INTO app_blocks (user_id, app_id, created_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (user_id, app_id) DO NOTHING",
+                )?
+                .execute([user.raw(), app.raw(), now.millis()])?;
+                super::grants::revoke_live(c, user, app, now)
             })
             .await
     }

@@ -86,6 +86,20 @@ fn revoke(c: &Connection, id: GrantId, owner: Option<UserId>, now: Timestamp) ->
     Ok(Some(g))
 }
 
+/// Revokes every unrevoked grant of `user` to `app` with its tokens; returns the grants as
+/// they were.
+pub(super) fn revoke_live(c: &Connection, user: UserId, app: AppId, now: Timestamp) -> Result<Vec<Grant>, StoreError> {
+    let ids: Vec<i64> = c
+        .prep("SELECT id FROM grants WHERE user_id = $1 AND app_id = $2 AND revoked_at IS NULL")?
+        .query_map([user.raw(), app.raw()], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut revoked = Vec::with_capacity(ids.len());
+    for id in ids {
+        revoked.extend(revoke(c, GrantId::from_raw(id), None, now)?);
+    }
+    Ok(revoked)
+}
+
 /// A token with its grant, app and partner.
 pub(super) fn load_token(c: &Connection, kind: TokenKind, id: i64) -> Result<Option<TokenRecord>, StoreError> {
     // Every partner call runs this: the text is built once.
@@ -117,13 +131,15 @@ impl GrantStore for SqliteStore {
         self.workers
             .write(move |c, _| {
                 let now = new.created_at;
-                let earlier: Vec<i64> = c
-                    .prep("SELECT id FROM grants WHERE user_id = $1 AND app_id = $2 AND revoked_at IS NULL")?
-                    .query_map([new.user_id.raw(), new.app_id.raw()], |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                for id in earlier {
-                    revoke(c, GrantId::from_raw(id), None, now)?;
+                // Checked here, in the transaction that would create the grant, so a block
+                // made while the consent page was open still holds.
+                let blocked = c
+                    .prep("SELECT 1 FROM app_blocks WHERE user_id = $1 AND app_id = $2")?
+                    .exists([new.user_id.raw(), new.app_id.raw()])?;
+                if blocked {
+                    return Err(StoreError::Conflict { what: "a block of this app" });
                 }
+                revoke_live(c, new.user_id, new.app_id, now)?;
                 let id: i64 = c
                     .prep(
                         "INSERT INTO grants (user_id, app_id, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
