@@ -55,6 +55,10 @@ pub enum ErrorCode {
     Internal,
     /// The server is not ready or shutting down.
     Unavailable,
+    /// The route exists but not with this method; `Allow` lists the methods it takes.
+    MethodNotAllowed,
+    /// The body's content type is not one this route reads.
+    UnsupportedMediaType,
 }
 
 impl ErrorCode {
@@ -83,6 +87,8 @@ impl ErrorCode {
             Self::Unavailable => "unavailable",
             Self::ReportInvalid => "report_invalid",
             Self::ReportsOverdue => "reports_overdue",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::UnsupportedMediaType => "unsupported_media_type",
         }
     }
 

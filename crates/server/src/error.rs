@@ -1,6 +1,8 @@
 //! The one mapping from errors to HTTP: every [`CoreError`] and every request rejection becomes
 //! an RFC 9457 `application/problem+json` response with a stable code. 5xx bodies say nothing
-//! about the cause; it is logged inside the request's span.
+//! about the cause; it is logged inside the request's span. [`uniform_errors`] is the net
+//! under it all: an error answer that anything else produced bare (a framework rejection, a
+//! wrong method) leaves in the documented shape too.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -126,6 +128,8 @@ fn title(code: ErrorCode) -> &'static str {
         ErrorCode::Unavailable => "Unavailable",
         ErrorCode::ReportInvalid => "Report invalid",
         ErrorCode::ReportsOverdue => "Reports overdue",
+        ErrorCode::MethodNotAllowed => "Method not allowed",
+        ErrorCode::UnsupportedMediaType => "Unsupported media type",
     }
 }
 
@@ -186,4 +190,63 @@ impl IntoResponse for ApiError {
         }
         res
     }
+}
+
+/// The problem code of an error status that reached [`uniform_errors`] without a body.
+fn code_for_status(status: StatusCode) -> ErrorCode {
+    match status {
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::CONFLICT => ErrorCode::Conflict,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::ValidationFailed,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+        s if s.is_server_error() => ErrorCode::Internal,
+        _ => ErrorCode::MalformedRequest,
+    }
+}
+
+/// The answer for an error known only by its status: a problem, or under `/oauth/` RFC 6749's
+/// `{"error","error_description"}`.
+pub fn status_error(oauth: bool, status: StatusCode) -> Response {
+    let code = code_for_status(status);
+    if !oauth {
+        return problem_response(status, code, title(code).to_owned());
+    }
+    let error = if status.is_server_error() { "server_error" } else { "invalid_request" };
+    let body = clearline_api_types::OAuthErrorResponse {
+        error: error.to_owned(),
+        error_description: title(code).to_lowercase(),
+    };
+    let mut res = (status, axum::Json(body)).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Whether a response already carries a body in one of the documented shapes.
+fn documented_shape(res: &Response) -> bool {
+    let Some(ct) = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else { return false };
+    let ct = ct.split(';').next().unwrap_or_default().trim();
+    ["application/problem+json", "application/json", "text/html"].contains(&ct)
+}
+
+/// Middleware: any 4xx or 5xx answer without a documented body becomes a problem (RFC 6749's
+/// `{"error","error_description"}` under `/oauth/`), keeping its status and headers (`Allow`,
+/// `Retry-After`). The original text is dropped: framework messages are not part of the API.
+pub async fn uniform_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let oauth = req.uri().path().starts_with("/oauth/");
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || documented_shape(&res) {
+        return res;
+    }
+    let (mut parts, _) = res.into_parts();
+    let (new_parts, body) = status_error(oauth, status).into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.extend(new_parts.headers);
+    Response::from_parts(parts, body)
 }

@@ -63,6 +63,54 @@ async fn unknown_routes_are_problem_404s() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_is_a_problem_405_naming_the_allowed_methods() {
+    let server = TestServer::spawn().await;
+    let res = server.client().request(Method::PATCH, "/v1/accounts").send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    assert!(res.headers()["allow"].to_str().unwrap().contains("POST"));
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!((body["code"].as_str(), body["status"].as_u64()), (Some("method_not_allowed"), Some(405)));
+}
+
+#[tokio::test]
+async fn framework_rejections_leave_in_the_documented_shape() {
+    let server = TestServer::spawn().await;
+    let person = server.person("ivy").await;
+    // A path segment that is not UTF-8 once decoded: rejected by the router's extractor.
+    let res = person.client.request(Method::DELETE, "/v1/sessions/%FF%FE").send().await.unwrap();
+    let status = res.status().as_u16();
+    assert!((400..500).contains(&status));
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"].as_u64(), Some(u64::from(status)));
+    assert!(body["type"].as_str().unwrap().starts_with("urn:clearline:problem:"));
+}
+
+#[tokio::test]
+async fn oauth_endpoints_refuse_bad_bodies_in_rfc_6749_shape() {
+    let server = TestServer::spawn().await;
+    let http = reqwest::Client::new();
+    for path in ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/sign-in", "/oauth/authorize"] {
+        let res = http
+            .post(format!("{}{path}", server.url))
+            .header("content-type", "application/json")
+            .body(r#"{"grant_type":"authorization_code"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 415, "{path}");
+        assert_eq!(res.headers()["content-type"], "application/json", "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_request", "{path}");
+        assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{path}");
+    }
+    let res = http.get(format!("{}/oauth/token", server.url)).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["error"], "invalid_request");
+}
+
+#[tokio::test]
 async fn data_survives_a_graceful_restart() {
     let mut server = TestServer::spawn().await;
     let (a, _, conv) = server.pair("pat", "quy").await;

@@ -148,8 +148,10 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/revoke", axum::routing::post(oauth::revoke))
         .route("/oauth/introspect", axum::routing::post(oauth::introspect))
         .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::admission::admit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(crate::error::uniform_errors))
         .with_state(state)
 }

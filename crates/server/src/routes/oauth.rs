@@ -5,7 +5,9 @@
 
 use axum::Form;
 use axum::Json;
+use axum::extract::FromRequest;
 use axum::extract::State;
+use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -271,7 +273,7 @@ pub struct SignInForm {
 
 /// POST /oauth/sign-in: signs in from the authorization flow, sets the session cookie and
 /// returns to the authorization request.
-pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(f): Form<SignInForm>) -> Response {
+pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, OAuthForm(f): OAuthForm<SignInForm>) -> Response {
     // Only back into this flow, and only something that is a valid header value (no open
     // redirect, no header injection).
     let safe = f.return_to.starts_with("/oauth/authorize?")
@@ -305,7 +307,7 @@ pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, Form(f): Form<Si
 pub async fn decide(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
+    OAuthForm(fields): OAuthForm<Vec<(String, String)>>,
 ) -> Response {
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let q = AuthorizeQuery {
@@ -369,6 +371,30 @@ pub struct TokenForm {
     token: Option<String>,
 }
 
+/// A form body of the OAuth endpoints; one that cannot be read is refused in RFC 6749's shape
+/// (`invalid_request`), a wrong content type with 415 and an oversized one with 413.
+pub struct OAuthForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (status, description) = match Form::<T>::from_request(req, state).await {
+            Ok(Form(v)) => return Ok(Self(v)),
+            Err(FormRejection::InvalidFormContentType(_)) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "the body must be application/x-www-form-urlencoded")
+            }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "the body is over the size limit")
+            }
+            Err(_) => (StatusCode::BAD_REQUEST, "the form could not be read"),
+        };
+        let mut res = oauth_error(&OAuthError { code: OAuthErrorCode::InvalidRequest, description });
+        *res.status_mut() = status;
+        Err(res)
+    }
+}
+
 fn oauth_error(e: &OAuthError) -> Response {
     let status = match e.code {
         OAuthErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
@@ -426,7 +452,7 @@ fn token_response(t: Tokens) -> Response {
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = TokenResponse), (status = 400, body = OAuthErrorResponse),
               (status = 401, body = OAuthErrorResponse)))]
-pub async fn token(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+pub async fn token(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAuthForm<TokenForm>) -> Response {
     let client = match client_auth(&headers, f.client_id.as_deref()) {
         Ok(c) => c,
         Err(e) => return oauth_error(&e),
@@ -456,7 +482,7 @@ pub async fn token(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<
 #[utoipa::path(post, path = "/oauth/revoke", tag = "oauth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200), (status = 400, body = OAuthErrorResponse), (status = 401, body = OAuthErrorResponse)))]
-pub async fn revoke(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+pub async fn revoke(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAuthForm<TokenForm>) -> Response {
     let result = match client_auth(&headers, f.client_id.as_deref()) {
         Ok(client) => match &f.token {
             Some(t) => s.app.revoke_token(&client, t).await,
@@ -474,7 +500,7 @@ pub async fn revoke(State(s): State<AppState>, headers: HeaderMap, Form(f): Form
 #[utoipa::path(post, path = "/oauth/introspect", tag = "oauth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = IntrospectionResponse), (status = 401, body = OAuthErrorResponse)))]
-pub async fn introspect(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+pub async fn introspect(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAuthForm<TokenForm>) -> Response {
     let client = match client_auth(&headers, f.client_id.as_deref()) {
         Ok(c) => c,
         Err(e) => return oauth_error(&e),

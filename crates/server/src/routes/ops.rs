@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use clearline_api_types::ErrorCode;
 
-use crate::error::problem_response;
+use crate::error::{problem_response, status_error};
 use crate::state::AppState;
 
 /// GET /healthz: the process is up.
@@ -42,6 +42,11 @@ pub async fn openapi(doc: Arc<str>) -> Response {
 }
 
 /// Any unknown route.
-pub async fn not_found() -> Response {
-    problem_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route".to_owned())
+pub async fn not_found(uri: Uri) -> Response {
+    status_error(uri.path().starts_with("/oauth/"), StatusCode::NOT_FOUND)
+}
+
+/// A known route asked with a method it does not take (axum adds `Allow`).
+pub async fn method_not_allowed(uri: Uri) -> Response {
+    status_error(uri.path().starts_with("/oauth/"), StatusCode::METHOD_NOT_ALLOWED)
 }
