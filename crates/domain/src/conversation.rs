@@ -39,19 +39,19 @@ impl ConversationKind {
     }
 }
 
-/// A group's title: 1 to 100 characters, no control characters.
+/// A group's title: visible text of 1 to 100 characters (see [`crate::text`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupTitle(String);
 
 impl GroupTitle {
-    /// Trims and checks a title.
+    /// Normalises and checks a title.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let t = raw.trim();
-        if (1..=100).contains(&t.chars().count()) && !t.chars().any(char::is_control) {
-            Ok(Self(t.to_owned()))
-        } else {
-            Err(ValidationError::GroupTitle)
-        }
+        crate::text::visible_text(raw, 100).map(Self).ok_or(ValidationError::GroupTitle)
+    }
+
+    /// A title as stored: checked when it was written, under the rules of that day.
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
     }
 
     /// The title's text.

@@ -14,6 +14,7 @@
 //! - [`access`]: access events, the record of every partner call.
 //! - [`recommendation`]: recommendations, report dimensions, recipient kinds, report days.
 //! - [`zone`]: [`ReportZone`], the IANA time zone an agreement counts report days in.
+//! - [`text`]: free text other people see: NFC, visible, no controls.
 //! - [`page`]: cursor paging requests shared by every listing.
 //! - [`error`]: [`ValidationError`], why an input was refused.
 
@@ -29,6 +30,7 @@ pub mod partner;
 pub mod recommendation;
 pub mod report;
 pub mod social;
+pub mod text;
 pub mod time;
 pub mod user;
 pub mod zone;

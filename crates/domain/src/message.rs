@@ -173,20 +173,20 @@ pub const MAX_CARD_TITLE: usize = 200;
 pub const MAX_CARD_URL: usize = 2048;
 
 impl Card {
-    /// Checks a card: a 1 to 200 character title and absolute `http(s)` URLs of at most 2048 bytes.
+    /// Checks a card: a title of 1 to 200 visible characters (see [`crate::text`]) and absolute
+    /// `http(s)` URLs of at most 2048 bytes.
     pub fn new(title: &str, url: &str, image_url: Option<&str>) -> Result<Self, ValidationError> {
-        let title = title.trim();
         let url_ok = |u: &str| {
             u.len() <= MAX_CARD_URL
                 && (u.starts_with("https://") || u.starts_with("http://"))
                 && u.len() > 8
                 && u.bytes().all(|b| b.is_ascii_graphic())
         };
-        let title_ok = (1..=MAX_CARD_TITLE).contains(&title.chars().count()) && !title.chars().any(char::is_control);
-        if !title_ok || !url_ok(url) || image_url.is_some_and(|u| !url_ok(u)) {
+        let title = crate::text::visible_text(title, MAX_CARD_TITLE);
+        let Some(title) = title.filter(|_| url_ok(url) && image_url.is_none_or(url_ok)) else {
             return Err(ValidationError::Card);
-        }
-        Ok(Self { title: title.to_owned(), url: url.to_owned(), image_url: image_url.map(str::to_owned) })
+        };
+        Ok(Self { title, url: url.to_owned(), image_url: image_url.map(str::to_owned) })
     }
 
     /// The title.

@@ -195,19 +195,20 @@ impl PartnerSlug {
     }
 }
 
-/// A partner's or app's name as people see it: 1 to 64 characters, no control characters.
+/// A partner's or app's name as people see it: visible text of 1 to 64 characters (see
+/// [`crate::text`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OrgName(String);
 
 impl OrgName {
-    /// Trims and checks a name.
+    /// Normalises and checks a name.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let t = raw.trim();
-        if (1..=64).contains(&t.chars().count()) && !t.chars().any(char::is_control) {
-            Ok(Self(t.to_owned()))
-        } else {
-            Err(ValidationError::OrgName)
-        }
+        crate::text::visible_text(raw, 64).map(Self).ok_or(ValidationError::OrgName)
+    }
+
+    /// A name as stored: checked when it was written, under the rules of that day.
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
     }
 
     /// The name's text.

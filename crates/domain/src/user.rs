@@ -69,15 +69,14 @@ impl HandlePrefix {
 pub struct DisplayName(String);
 
 impl DisplayName {
-    /// Trims surrounding white space; 1 to 64 characters, no control characters.
+    /// Visible text of 1 to 64 characters (see [`crate::text`]), normalised to NFC.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let trimmed = raw.trim();
-        let chars = trimmed.chars().count();
-        if (1..=64).contains(&chars) && !trimmed.chars().any(char::is_control) {
-            Ok(Self(trimmed.to_owned()))
-        } else {
-            Err(ValidationError::DisplayName)
-        }
+        crate::text::visible_text(raw, 64).map(Self).ok_or(ValidationError::DisplayName)
+    }
+
+    /// A name as stored: checked when it was written, under the rules of that day.
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
     }
 
     /// The name's text.

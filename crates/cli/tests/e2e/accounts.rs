@@ -30,12 +30,23 @@ async fn invalid_sign_up_fields_are_refused_and_nothing_is_created() {
     assert_problem(c.sign_up("ab", "Name", PASSWORD).await, 422, ErrorCode::ValidationFailed);
     assert_problem(c.sign_up("1abc", "Name", PASSWORD).await, 422, ErrorCode::ValidationFailed);
     assert_problem(c.sign_up("carol", "   ", PASSWORD).await, 422, ErrorCode::ValidationFailed);
+    // Names that show nothing: a zero-width space, a Hangul filler, a right-to-left override.
+    for invisible in ["\u{200B}", "\u{3164}\u{3164}", "Car\u{202E}ol"] {
+        assert_problem(c.sign_up("carol", invisible, PASSWORD).await, 422, ErrorCode::ValidationFailed);
+    }
     assert_problem(c.sign_up("carol", "Carol", "short").await, 422, ErrorCode::ValidationFailed);
     assert_problem(c.sign_in("carol", PASSWORD).await, 401, ErrorCode::InvalidCredentials);
     let res =
         c.request(Method::POST, "/v1/accounts").json(&serde_json::json!({"handle": "carol"})).send().await.unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn display_names_are_stored_in_nfc_and_trimmed_of_invisible_ends() {
+    let server = TestServer::spawn().await;
+    let created = server.client().sign_up("jose", "\u{200B}Jose\u{0301}\u{FEFF}", PASSWORD).await.unwrap();
+    assert_eq!(created.user.display_name, "Jos\u{00E9}");
 }
 
 #[tokio::test]

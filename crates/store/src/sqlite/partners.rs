@@ -27,7 +27,7 @@ pub(super) fn partner(r: &Row<'_>, i: usize) -> rusqlite::Result<Partner> {
     Ok(Partner {
         id: PartnerId::from_raw(r.get(i)?),
         slug: PartnerSlug::parse(&text(1)?).map_err(|_| corrupt("slug"))?,
-        name: OrgName::parse(&text(2)?).map_err(|_| corrupt("partner name"))?,
+        name: OrgName::from_stored(text(2)?),
         created_at: Timestamp::from_millis(r.get(i + 3)?),
         agreement: Agreement {
             tier: Tier::from_name(&text(4)?).ok_or_else(|| corrupt("tier"))?,
@@ -61,7 +61,7 @@ pub(super) fn app(r: &Row<'_>, i: usize) -> rusqlite::Result<(PartnerApp, Option
     let app = PartnerApp {
         id: AppId::from_raw(r.get(i)?),
         partner_id: PartnerId::from_raw(r.get(i + 1)?),
-        name: OrgName::parse(&r.get::<_, String>(i + 2)?).map_err(|_| corrupt("app name"))?,
+        name: OrgName::from_stored(r.get::<_, String>(i + 2)?),
         kind: ClientKind::from_name(&r.get::<_, String>(i + 3)?).ok_or_else(|| corrupt("client kind"))?,
         redirect_uris,
         webhook_url,

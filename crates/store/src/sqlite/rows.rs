@@ -30,7 +30,7 @@ pub(super) fn user(row: &Row<'_>, i: usize) -> rusqlite::Result<User> {
     Ok(User {
         id: UserId::from_raw(row.get(i)?),
         handle: Handle::parse(&handle).map_err(|_| corrupt("handle"))?,
-        display_name: DisplayName::parse(&name).map_err(|_| corrupt("display name"))?,
+        display_name: DisplayName::from_stored(name),
         created_at: Timestamp::from_millis(row.get(i + 3)?),
     })
 }
@@ -86,7 +86,7 @@ pub(super) fn load_conversation(conn: &Connection, id: ConversationId) -> Result
     let Some((kind, title, creator, created, active, app)) = head else { return Ok(None) };
     let kind = ConversationKind::from_name(&kind).ok_or_else(|| StoreError::Corrupt("kind".into()))?;
     let title = match title {
-        Some(t) => Some(GroupTitle::parse(&t).map_err(|_| StoreError::Corrupt("title".into()))?),
+        Some(t) => Some(GroupTitle::from_stored(t)),
         None => None,
     };
     Ok(Some(Conversation {
