@@ -245,6 +245,20 @@ impl<S: Store> App<S> {
         }
     }
 
+    /// Publishes the signed checkpoint of the empty tree if the log has none yet, so monitors
+    /// and witnesses can pin its origin and key before the first entry (as Sunlight and
+    /// Tessera logs do). Called once at start; harmless on a log that already has one.
+    pub async fn start_log(&self, signer: &LogSigner) -> Result<(), CoreError> {
+        if self.store.log_head().await?.is_some() {
+            return Ok(());
+        }
+        let root = Hash::empty();
+        let note = signer.sign(&Checkpoint::new(signer.origin(), 0, root)).map_err(store_err)?;
+        let empty = LogCheckpoint { size: 0, root: root.0, note, created_at: self.clock.now() };
+        self.store.log_start(empty).await?;
+        Ok(())
+    }
+
     /// The latest signed checkpoint note.
     pub async fn log_checkpoint(&self) -> Result<Option<Vec<u8>>, CoreError> {
         Ok(self.store.log_head().await?.map(|h| h.note))
@@ -253,8 +267,10 @@ impl<S: Store> App<S> {
     /// The contents of hash tile `level`/`index` of `width` hashes (C2SP tlog-tiles), if the
     /// log has them.
     pub async fn log_tile(&self, level: u8, index: u64, width: u64) -> Result<Option<Vec<u8>>, CoreError> {
-        let merkle_level = level.checked_mul(8).ok_or(CoreError::NotFound { what: "tile" })?;
-        let hashes = self.store.log_level(merkle_level, index * 256, width).await?;
+        let (Some(merkle_level), Some(start)) = (level.checked_mul(8), tile_start(index, width)) else {
+            return Ok(None);
+        };
+        let hashes = self.store.log_level(merkle_level, start, width).await?;
         if hashes.len() as u64 != width {
             return Ok(None);
         }
@@ -263,7 +279,8 @@ impl<S: Store> App<S> {
 
     /// The entry bundle `index` of `width` entries (C2SP tlog-tiles), if the log has them.
     pub async fn log_bundle(&self, index: u64, width: u64) -> Result<Option<Vec<u8>>, CoreError> {
-        let events = self.store.log_entries(index * 256, width).await?;
+        let Some(start) = tile_start(index, width) else { return Ok(None) };
+        let events = self.store.log_entries(start, width).await?;
         if events.len() as u64 != width {
             return Ok(None);
         }
@@ -309,6 +326,12 @@ impl<S: Store> App<S> {
         };
         Ok(EventProof { canonical, salt: event.event.salt, proof })
     }
+}
+
+/// The first leaf (or hash) of tile `index`, if the tile's `width` items fit in u64.
+fn tile_start(index: u64, width: u64) -> Option<u64> {
+    let start = index.checked_mul(clearline_tlog::tiles::TILE_WIDTH)?;
+    start.checked_add(width).map(|_| start)
 }
 
 /// The id just above `id`, to page to exactly one event.

@@ -130,6 +130,10 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<
         url => url.to_owned(),
     };
     let state = build_state(config, issuer, clock)?;
+    state.app.start_log(&state.log).await.map_err(|e| match e {
+        clearline_core::CoreError::Store(e) => ServeError::Store(e),
+        other => ServeError::Store(StoreError::Open(format!("cannot start the log: {other}"))),
+    })?;
     let interval = std::time::Duration::from_millis(config.transparency.interval_ms.max(1));
     let sequencer = tokio::spawn(sequence(state.clone(), interval));
     if let Some(feed) = state.app.take_revocation_feed() {

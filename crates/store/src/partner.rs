@@ -441,6 +441,9 @@ pub struct LogAppend {
 pub trait LogStore: Send + Sync {
     /// The latest checkpoint, if any.
     fn log_head(&self) -> impl Future<Output = StoreResult<Option<LogCheckpoint>>> + Send;
+    /// Stores the checkpoint of the empty tree (size 0) if the log has no checkpoint yet;
+    /// false if it had one.
+    fn log_start(&self, empty: LogCheckpoint) -> impl Future<Output = StoreResult<bool>> + Send;
     /// The stored hashes among `wanted` (level, index); absent ones are left out.
     fn log_hashes(&self, wanted: Vec<(u8, u64)>) -> impl Future<Output = StoreResult<Vec<(u8, u64, [u8; 32])>>> + Send;
     /// `count` hashes of one level from `start`, as far as they exist.

@@ -87,6 +87,8 @@ impl TileRef {
             digits.push_str(g);
         }
         let index: u64 = digits.parse().map_err(|_| Error::TilePath)?;
+        // The tile's leaves (or hashes) must be addressable: index * 256 + width fits in u64.
+        index.checked_mul(TILE_WIDTH).and_then(|start| start.checked_add(width)).ok_or(Error::TilePath)?;
         let tile = Self { level, index, width };
         if tile.path() == path { Ok(tile) } else { Err(Error::TilePath) }
     }
@@ -194,6 +196,17 @@ mod tests {
         ] {
             assert!(TileRef::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn tile_indexes_whose_leaves_overflow_u64_are_refused() {
+        // 2^56 tiles of 256 leaves start at 2^64: past the last addressable leaf.
+        let overflowing = TileRef { level: Some(0), index: 1 << 56, width: TILE_WIDTH }.path();
+        assert!(TileRef::parse(&overflowing).is_err(), "{overflowing}");
+        let last = TileRef { level: Some(0), index: (1 << 56) - 1, width: TILE_WIDTH - 1 };
+        assert_eq!(TileRef::parse(&last.path()).ok(), Some(last));
+        assert!(TileRef::parse("tile/0/x018/x446/x744/x073/x709/x551/615").is_err(), "u64::MAX");
+        assert!(TileRef::parse("tile/0/x999/x999/x999/x999/x999/x999/x999/999").is_err(), "beyond u64");
     }
 
     #[test]

@@ -143,3 +143,22 @@ async fn the_app_gets_receipts_for_its_own_calls_only() {
     assert_eq!(as_other.partner_access_proof(&own.id).await.unwrap_err().status(), Some(404));
     assert_eq!(ts.client().partner_access_proof(&own.id).await.unwrap_err().status(), Some(401));
 }
+
+#[tokio::test]
+async fn a_fresh_log_publishes_a_signed_empty_checkpoint_that_verifies() {
+    let ts = TestServer::spawn().await;
+    let note = reqwest::get(format!("{}/log/checkpoint", ts.url)).await.unwrap();
+    assert_eq!(note.status(), 200);
+    let note = note.text().await.unwrap();
+    let mut lines = note.lines();
+    let origin = lines.next().unwrap();
+    assert!(origin.ends_with("/log"), "{origin}");
+    // Size 0 and the root of the empty tree, SHA-256 of nothing (RFC 9162 §2.1.1).
+    assert_eq!(lines.next(), Some("0"));
+    assert_eq!(lines.next(), Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
+    let key = reqwest::get(format!("{}/log/key", ts.url)).await.unwrap().text().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = clearline(&["log", "verify", "--url", &ts.url, "--key", key.trim()], dir.path()).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("log verified: 0 entries"));
+}

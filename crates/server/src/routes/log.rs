@@ -3,7 +3,7 @@
 //! check it. Full tiles never change and are cached for a long time.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use clearline_tlog::tiles::{TILE_WIDTH, TileRef};
 
@@ -17,19 +17,14 @@ fn bytes(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Resp
     res
 }
 
-fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "not found\n").into_response()
-}
-
 /// GET /log/checkpoint: the latest signed checkpoint (C2SP tlog-checkpoint in a signed note).
 #[utoipa::path(get, path = "/log/checkpoint", tag = "log",
-    responses((status = 200, description = "signed checkpoint note", content_type = "text/plain"),
-              (status = 404, description = "the log is empty")))]
+    responses((status = 200, description = "signed checkpoint note (size 0 from the log's creation)", content_type = "text/plain"),
+              (status = 503, body = clearline_api_types::Problem, content_type = "application/problem+json")))]
 pub async fn checkpoint(State(s): State<AppState>) -> Result<Response, ApiError> {
-    Ok(match s.app.log_checkpoint().await? {
-        Some(note) => bytes(note, "text/plain; charset=utf-8", "no-cache, max-age=1"),
-        None => not_found(),
-    })
+    // The server signs the empty tree's checkpoint before it serves, so there always is one.
+    let note = s.app.log_checkpoint().await?.ok_or(clearline_core::CoreError::LogUnavailable)?;
+    Ok(bytes(note, "text/plain; charset=utf-8", "no-cache, max-age=1"))
 }
 
 /// GET /log/key: the log's verifier key in note `vkey` format.
@@ -43,13 +38,13 @@ pub async fn key(State(s): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/log/tile/{path}", tag = "log",
     params(("path" = String, Path, description = "<L>/<N>[.p/<W>] or entries/<N>[.p/<W>]; N in x-prefixed 3-digit groups")),
     responses((status = 200, description = "tile or entry bundle", content_type = "application/octet-stream"),
-              (status = 404, description = "no such tile")))]
+              (status = 404, description = "no such tile", body = clearline_api_types::Problem, content_type = "application/problem+json")))]
 pub async fn tile(State(s): State<AppState>, Path(path): Path<String>) -> Result<Response, ApiError> {
-    let Ok(t) = TileRef::parse(&format!("tile/{path}")) else { return Ok(not_found()) };
+    let Ok(t) = TileRef::parse(&format!("tile/{path}")) else { return Err(ApiError::not_found("tile")) };
     let data = match t.level {
         Some(level) => s.app.log_tile(level, t.index, t.width).await?,
         None => s.app.log_bundle(t.index, t.width).await?,
     };
     let cache = if t.width == TILE_WIDTH { "public, max-age=31536000, immutable" } else { "public, max-age=60" };
-    Ok(data.map_or_else(not_found, |d| bytes(d, "application/octet-stream", cache)))
+    data.map(|d| bytes(d, "application/octet-stream", cache)).ok_or(ApiError::not_found("tile"))
 }

@@ -43,6 +43,23 @@ impl LogStore for SqliteStore {
         self.workers.read(head).await
     }
 
+    async fn log_start(&self, empty: LogCheckpoint) -> StoreResult<bool> {
+        if empty.size != 0 {
+            return Err(StoreError::Conflict { what: "a first checkpoint of a non-empty tree" });
+        }
+        self.workers
+            .write_access(move |c, _| {
+                let n = c
+                    .prep(
+                        "INSERT INTO access.log_checkpoints (size, root, note, created_at)
+                         SELECT 0, $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM access.log_checkpoints)",
+                    )?
+                    .execute(rusqlite::params![empty.root.as_slice(), empty.note, empty.created_at.millis()])?;
+                Ok(n == 1)
+            })
+            .await
+    }
+
     async fn log_hashes(&self, wanted: Vec<(u8, u64)>) -> StoreResult<Vec<(u8, u64, [u8; 32])>> {
         self.workers.read(move |c| stored_hashes(c, &wanted)).await
     }
@@ -54,7 +71,9 @@ impl LogStore for SqliteStore {
                     "SELECT hash FROM access.log_hashes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
                 )?;
                 let rows = stmt
-                    .query_map(rusqlite::params![level, signed(start), signed(start + count)], |r| hash32(r.get(0)?))?;
+                    .query_map(rusqlite::params![level, signed(start), signed(start.saturating_add(count))], |r| {
+                        hash32(r.get(0)?)
+                    })?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
             .await
@@ -75,7 +94,7 @@ impl LogStore for SqliteStore {
                 );
                 let rows = c
                     .prep(&sql)?
-                    .query_map([signed(start), signed(start + count)], access_event)?
+                    .query_map([signed(start), signed(start.saturating_add(count))], access_event)?
                     .collect::<Result<_, _>>()?;
                 Ok(rows)
             })
