@@ -3,9 +3,10 @@
 //! and the person's own access history. Revocations are announced to the app's webhook
 //! through a feed the server drains.
 
+use clearline_domain::policy::{self, ReadAccess, Standing};
 use clearline_domain::{
-    AccessEvent, AccessEventId, AppId, AppScopedId, Conversation, GrantId, OrgName, Page, ReadPolicy, Scope, Tier,
-    Timestamp, UserId, WebhookUrl,
+    AccessEvent, AccessEventId, AppId, AppScopedId, Conversation, GrantId, OrgName, Page, ReadPolicy, Scope, Timestamp,
+    UserId, WebhookUrl,
 };
 use clearline_store::{AccessFilter, AppRecord, GrantView, Store};
 
@@ -50,41 +51,27 @@ pub struct RevocationNotice {
     pub revoked_at: Timestamp,
 }
 
-/// Whether a member's live grant lets its app read a conversation started by `thread_app`:
-/// `Some(true)` through whole-inbox reading, `Some(false)` as the thread's app, `None` not at all.
-pub fn grant_reads(
-    grant_scopes: clearline_domain::Scopes,
-    app: &AppRecord,
-    thread_app: Option<AppId>,
-    now: Timestamp,
-) -> Option<bool> {
-    let agreement = &app.partner.agreement;
-    if !agreement.in_force(now) {
-        return None;
-    }
-    let has = |s: Scope| grant_scopes.contains(s) && agreement.allows(s);
-    if has(Scope::InboxReadAll) && agreement.tier == Tier::Extended {
-        return Some(true);
-    }
-    (thread_app == Some(app.app.id) && has(Scope::InboxRead)).then_some(false)
-}
-
 impl<S: Store> App<S> {
     /// Which apps can read a conversation (for its members), and which app started it.
     pub async fn disclosure(&self, conversation: &Conversation) -> Result<Disclosure, CoreError> {
         let now = self.clock.now();
         let mut out = Disclosure::default();
         for (grant, app) in self.store.member_grants(conversation.id, now).await? {
-            if conversation.app_id == Some(app.app.id) && out.started_by.is_none() {
+            let own_thread = conversation.app_id == Some(app.app.id);
+            if own_thread && out.started_by.is_none() {
                 out.started_by = Some((app.app.id, app.app.name.clone()));
             }
-            if let Some(whole_inbox) = grant_reads(grant.scopes, &app, conversation.app_id, now) {
+            // The same decision the partner API makes when the app asks.
+            let reports_overdue =
+                grant.scopes.iter().any(Scope::extended_only) && self.extended_suspended(&app.partner).await?;
+            let standing = Standing { grant: &grant, agreement: &app.partner.agreement, reports_overdue };
+            if let Ok(access) = policy::read_conversation(standing, own_thread, now) {
                 out.readable_by.push(AppReader {
                     app_id: app.app.id,
                     app_name: app.app.name,
                     partner_name: app.partner.name,
                     allowed_by: grant.user_id,
-                    whole_inbox,
+                    whole_inbox: access == ReadAccess::WholeInbox,
                 });
             }
         }

@@ -457,7 +457,7 @@ impl<S: Store> App<S> {
         let record = self.authenticate_client(client).await?;
         let Some((kind, stored)) = self.presented(&record, token).await? else { return Ok(Introspection::default()) };
         let live = stored.replaced_at.is_none()
-            && partner_access::decide(&stored, partner_access::Need::Grant, self.clock.now()).is_ok();
+            && partner_access::decide(&stored, partner_access::Need::Grant, false, self.clock.now()).is_ok();
         if !live {
             return Ok(Introspection::default());
         }

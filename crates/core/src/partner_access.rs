@@ -1,8 +1,8 @@
-//! The one place that decides what an app may do for a person, and the partner API's use
-//! cases built on it.
+//! The partner API's use cases, each deciding through the one access policy
+//! ([`clearline_domain::policy`]) and recording its verdict.
 //!
 //! Every call: bearer access token → stored token, grant, app and agreement (one read) →
-//! [`decide`] (token, grant, agreement, tier, scope) → the resource check (app threads only,
+//! [`decide`] (token, then the policy: grant, agreement, tier, scope, overdue reports) → the resource check (app threads only,
 //! friends only, sent via this app) → redaction of participants who did not allow apps →
 //! an [`NewAccessEvent`] recorded whether the call was allowed or denied, in the same
 //! transaction as any effect (sends, deletes). A denial names its [`DenyReason`]; nothing the
@@ -10,10 +10,11 @@
 
 use std::collections::HashMap;
 
+use clearline_domain::policy::{self, Bystander, FriendsAccess, ReadAccess, Standing};
 use clearline_domain::{
     AccessAction, AccessEvent, AccessEventId, AccessOutcome, AppScopedId, Card, Conversation, ConversationId,
     ConversationKind, DenyReason, Grant, Message, MessageContent, MessageId, NewAccessEvent, Page, PageRequest,
-    Partner, PartnerApp, Scope, Tier, Timestamp, UserId,
+    Partner, PartnerApp, Scope, Timestamp, UserId,
 };
 use clearline_store::{
     AccessFilter, ActivityCursor, AppSend, ConversationSummary, EventToRecord, ReaderRule, Store, TokenKind,
@@ -42,6 +43,13 @@ pub struct AppCall {
     pub extended_suspended: bool,
 }
 
+impl AppCall {
+    /// What the access policy reads about this call.
+    pub fn standing(&self) -> Standing<'_> {
+        Standing { grant: &self.grant, agreement: &self.partner.agreement, reports_overdue: self.extended_suspended }
+    }
+}
+
 /// What a call needs from the grant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
@@ -51,27 +59,21 @@ pub enum Need {
     Scope(Scope),
 }
 
-/// Decides whether a stored access token may make a call needing `need` at `now`.
-/// The order matters only for which reason a denial names: token, grant, agreement, tier, scope.
-pub fn decide(token: &TokenRecord, need: Need, now: Timestamp) -> Result<(), DenyReason> {
+/// Decides whether a stored access token may make a call needing `need` at `now`: the token
+/// itself (revoked with its grant, or expired), then [`policy::permit`] on its standing.
+pub fn decide(token: &TokenRecord, need: Need, reports_overdue: bool, now: Timestamp) -> Result<(), DenyReason> {
     if token.revoked_at.is_some() || !token.grant.is_live(now) {
         return Err(DenyReason::GrantRevoked);
     }
     if now >= token.expires_at {
         return Err(DenyReason::ExpiredToken);
     }
-    let agreement = &token.app.partner.agreement;
-    if !agreement.in_force(now) {
-        return Err(DenyReason::AgreementSuspended);
-    }
-    let Need::Scope(scope) = need else { return Ok(()) };
-    if scope.extended_only() && agreement.tier != Tier::Extended {
-        return Err(DenyReason::WrongTier);
-    }
-    if !token.grant.scopes.contains(scope) || !agreement.allows(scope) {
-        return Err(DenyReason::MissingScope);
-    }
-    Ok(())
+    let standing = Standing { grant: &token.grant, agreement: &token.app.partner.agreement, reports_overdue };
+    let scope = match need {
+        Need::Grant => None,
+        Need::Scope(scope) => Some(scope),
+    };
+    policy::permit(standing, scope, now)
 }
 
 /// A message as an app sees it.
@@ -240,26 +242,19 @@ impl<S: Store> App<S> {
             Some(r) if token.matches(&r.secret_hash) => r,
             _ => return Err(self.deny(None, action, DenyReason::UnknownToken, vec![]).await),
         };
-        let verdict = decide(&record, need, self.clock.now());
-        let mut call = AppCall {
+        // Only a grant holding an extended scope can be affected by the suspension.
+        let overdue = record.grant.scopes.iter().any(Scope::extended_only)
+            && self.extended_suspended(&record.app.partner).await?;
+        let verdict = decide(&record, need, overdue, self.clock.now());
+        let call = AppCall {
             user_id: record.grant.user_id,
             app: record.app.app,
             partner: record.app.partner,
             grant: record.grant,
-            extended_suspended: false,
+            extended_suspended: overdue,
         };
         if let Err(reason) = verdict {
             return Err(self.deny(Some(&call), action, reason, vec![]).await);
-        }
-        // Only a grant holding an extended scope can be affected by the suspension.
-        if call.grant.scopes.iter().any(Scope::extended_only) {
-            call.extended_suspended = self.extended_suspended(&call.partner).await?;
-        }
-        if let Need::Scope(scope) = need
-            && scope.extended_only()
-            && call.extended_suspended
-        {
-            return Err(self.deny(Some(&call), action, DenyReason::ReportsOverdue, vec![]).await);
         }
         if let Err(retry_after_secs) = self.limits.check(call.app.id, call.user_id, self.clock.now()) {
             let err = self.deny(Some(&call), action, DenyReason::RateLimited, vec![]).await;
@@ -269,14 +264,6 @@ impl<S: Store> App<S> {
             });
         }
         Ok(call)
-    }
-
-    /// Whether the call's grant and agreement also allow `scope` (no event recorded).
-    fn also_allows(call: &AppCall, scope: Scope) -> bool {
-        call.grant.scopes.contains(scope)
-            && call.partner.agreement.allows(scope)
-            && !(scope.extended_only() && call.extended_suspended)
-            && (!scope.extended_only() || call.partner.agreement.tier == Tier::Extended)
     }
 
     /// `me`: the person's app-scoped id and display name.
@@ -292,15 +279,10 @@ impl<S: Store> App<S> {
     /// People who blocked the app are never listed.
     pub async fn partner_friends(&self, bearer: Option<&str>) -> Result<Vec<AppFriend>, CoreError> {
         let call = self.open_call(bearer, AccessAction::Friends, Need::Grant).await?;
-        let all = Self::also_allows(&call, Scope::FriendsReadAll);
-        if !all && !Self::also_allows(&call, Scope::FriendsRead) {
-            let reason = if call.grant.scopes.contains(Scope::FriendsReadAll) {
-                DenyReason::WrongTier
-            } else {
-                DenyReason::MissingScope
-            };
-            return Err(self.deny(Some(&call), AccessAction::Friends, reason, vec![]).await);
-        }
+        let all = match policy::list_friends(call.standing(), self.clock.now()) {
+            Ok(access) => access == FriendsAccess::All,
+            Err(reason) => return Err(self.deny(Some(&call), AccessAction::Friends, reason, vec![]).await),
+        };
         let friends = self.store.friends(call.user_id).await?;
         let ids: Vec<UserId> = friends.iter().map(|f| f.user.id).collect();
         let now = self.clock.now();
@@ -309,7 +291,7 @@ impl<S: Store> App<S> {
         let key = self.scoped_ids().await?;
         let out: Vec<AppFriend> = friends
             .into_iter()
-            .filter(|f| !blockers.contains(&f.user.id))
+            .filter(|f| policy::shows_friend(blockers.contains(&f.user.id)))
             .map(|f| (users.contains(&f.user.id), f))
             .filter(|(uses_app, _)| all || *uses_app)
             .map(|(uses_app, f)| AppFriend {
@@ -349,7 +331,7 @@ impl<S: Store> App<S> {
         self.deliver(deliveries);
         self.release(event_id).await?;
         // The person's own messages are never redacted for their app, so this reads nothing more.
-        self.redact(&call, true, messages).await
+        self.redact(&call, ReadAccess::OwnThread, messages).await
     }
 
     /// The people the app addresses by app-scoped id, who must all be the person's friends
@@ -408,8 +390,9 @@ impl<S: Store> App<S> {
         let key = self.scoped_ids().await?;
         let members = c.members.iter().map(|m| key.derive(call.partner.id, m.user_id)).collect();
         let own_thread = c.app_id == Some(call.app.id);
+        let access = if own_thread { ReadAccess::OwnThread } else { ReadAccess::WholeInbox };
         let last_message = match s.last_message {
-            Some(m) => self.redact(call, own_thread, vec![m]).await?.pop(),
+            Some(m) => self.redact(call, access, vec![m]).await?.pop(),
             None => None,
         };
         Ok(AppThread {
@@ -424,22 +407,22 @@ impl<S: Store> App<S> {
     }
 
     /// Turns messages into what the app may see: other people's messages are redacted unless
-    /// their read policy allows this kind of conversation and they have not blocked the app.
+    /// [`policy::shows_message`] allows them (their setting, their app block).
     pub(crate) async fn redact(
         &self,
         call: &AppCall,
-        own_thread: bool,
+        access: ReadAccess,
         messages: Vec<Message>,
     ) -> Result<Vec<AppMessage>, CoreError> {
         let rules = self.store.read_policies(Some(call.app.id), senders_of(call, &messages)).await?;
-        self.redact_with(call, own_thread, messages, rules).await
+        self.redact_with(call, access, messages, rules).await
     }
 
     /// [`Self::redact`] with the senders' rules already read.
     async fn redact_with(
         &self,
         call: &AppCall,
-        own_thread: bool,
+        access: ReadAccess,
         messages: Vec<Message>,
         rules: Vec<ReaderRule>,
     ) -> Result<Vec<AppMessage>, CoreError> {
@@ -448,7 +431,7 @@ impl<S: Store> App<S> {
         let mut senders_seen: HashMap<UserId, (bool, AppScopedId)> = rules
             .into_iter()
             .map(|r| {
-                let shown = !r.blocked_app && r.policy.lets_app_read(own_thread);
+                let shown = policy::shows_message(access, Bystander { policy: r.policy, blocked_app: r.blocked_app });
                 (r.user_id, (shown, key.derive(call.partner.id, r.user_id)))
             })
             .collect();
@@ -480,24 +463,14 @@ impl<S: Store> App<S> {
             .collect())
     }
 
-    /// The conversation `call` may read, or the denial to record: app threads of this app
-    /// with `inbox:read`, any of the person's conversations with `inbox:read_all`, nothing else.
-    fn readable(call: &AppCall, conv: Option<&Conversation>) -> (bool, Option<DenyReason>) {
+    /// How `call` may read a conversation, or the denial to record: one the person is not in
+    /// does not exist for the app; otherwise [`policy::read_conversation`] decides.
+    fn readable(&self, call: &AppCall, conv: Option<&Conversation>) -> Result<ReadAccess, DenyReason> {
         let conv = match conv {
             Some(c) if c.member(call.user_id).is_some() => c,
-            _ => return (false, Some(DenyReason::NotFound)),
+            _ => return Err(DenyReason::NotFound),
         };
-        let own_thread = conv.app_id == Some(call.app.id);
-        if own_thread && (Self::also_allows(call, Scope::InboxRead) || Self::also_allows(call, Scope::InboxReadAll)) {
-            return (true, None);
-        }
-        if Self::also_allows(call, Scope::InboxReadAll) {
-            return (false, None);
-        }
-        if own_thread {
-            return (true, Some(DenyReason::MissingScope));
-        }
-        (false, Some(DenyReason::NotFound))
+        policy::read_conversation(call.standing(), conv.app_id == Some(call.app.id), self.clock.now())
     }
 
     /// `messages`: a page of a readable conversation's messages, redacted.
@@ -515,13 +488,15 @@ impl<S: Store> App<S> {
             None => (None, None),
         };
         let call = self.check_call(&token, record, AccessAction::Messages, Need::Grant).await?;
-        let (own_thread, denied) = Self::readable(&call, read.as_ref().map(|r| &r.conversation));
-        let (Some(read), None) = (read, denied) else {
-            let reason = denied.unwrap_or(DenyReason::NotFound);
-            return Err(self.deny(Some(&call), AccessAction::Messages, reason, vec![id.to_string()]).await);
+        let (access, read) = match (self.readable(&call, read.as_ref().map(|r| &r.conversation)), read) {
+            (Ok(access), Some(read)) => (access, read),
+            (verdict, _) => {
+                let reason = verdict.err().unwrap_or(DenyReason::NotFound);
+                return Err(self.deny(Some(&call), AccessAction::Messages, reason, vec![id.to_string()]).await);
+            }
         };
         let has_more = read.messages.has_more;
-        let items = self.redact_with(&call, own_thread, read.messages.items, read.rules).await?;
+        let items = self.redact_with(&call, access, read.messages.items, read.rules).await?;
         // A page is a contiguous run of one conversation's messages: name it by its ends.
         let mut resources = vec![id.to_string()];
         let ids = items.iter().map(|m| m.id);
@@ -565,7 +540,10 @@ impl<S: Store> App<S> {
                 Err(e) => return Err(e.into()),
             }
         };
-        self.redact(&call, true, vec![tombstone]).await?.pop().ok_or(CoreError::NotFound { what: "message" })
+        self.redact(&call, ReadAccess::OwnThread, vec![tombstone])
+            .await?
+            .pop()
+            .ok_or(CoreError::NotFound { what: "message" })
     }
 
     /// The app's own calls about this person, newest first.

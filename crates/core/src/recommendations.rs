@@ -131,7 +131,10 @@ impl<S: Store> App<S> {
         let (messages, deliveries) = outcome.map_err(CoreError::PartnerDenied)?;
         self.deliver(deliveries);
         self.release(event_id).await?;
-        Ok(Recommended { messages: self.redact(&call, true, messages).await?, external_links })
+        Ok(Recommended {
+            messages: self.redact(&call, clearline_domain::policy::ReadAccess::OwnThread, messages).await?,
+            external_links,
+        })
     }
 
     /// Follows a tracked link: where it leads, counting the click (once per link per report day)

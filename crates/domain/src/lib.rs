@@ -12,6 +12,7 @@
 //! - [`partner`]: partners, agreements, tiers, scopes and apps (OAuth clients).
 //! - [`grant`]: grants (consent), app-scoped person ids, read policies.
 //! - [`access`]: access events, the record of every partner call.
+//! - [`policy`]: the access policy: what an app may do for a person and see of others.
 //! - [`recommendation`]: recommendations, report dimensions, recipient kinds, report days.
 //! - [`zone`]: [`ReportZone`], the IANA time zone an agreement counts report days in.
 //! - [`text`]: free text other people see: NFC, visible, no controls.
@@ -27,6 +28,7 @@ pub mod id;
 pub mod message;
 pub mod page;
 pub mod partner;
+pub mod policy;
 pub mod recommendation;
 pub mod report;
 pub mod social;

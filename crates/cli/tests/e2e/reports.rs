@@ -293,11 +293,16 @@ async fn noise_stays_within_its_documented_bounds_and_spends_budget() {
 async fn overdue_reports_suspend_extended_scopes_until_handed_in() {
     let scopes = "inbox:read inbox:read_all friends:read friends:read_all";
     let w = world("extended", scopes, |c| c.reports.suspend_extended_after_days = Some(7)).await;
+    let bob = w.ts.person("bob").await;
+    w.ts.befriend(&w.alice, &bob).await;
+    let (direct, _) = w.alice.client.open_direct(&bob.id).await.unwrap();
     let token = w.ts.connect(&w.alice, &w.app, "inbox:read_all").await.access_token;
     let alice_app: Client = w.ts.client().with_token(&token);
     // On 11-14 the first fortnight's report (due 11-11) is 3 days late: not yet suspended.
     alice_app.partner_conversations().await.unwrap();
     assert!(!w.obligations().await.extended_suspended);
+    let readers = |c: clearline_api_types::ConversationResponse| c.readable_by.len();
+    assert_eq!(readers(bob.client.conversation(&direct.id).await.unwrap()), 1, "bob is told the app can read it");
     // Five days later it is 8 days late: extended scopes are refused, and the refusal recorded.
     w.clock.advance(5 * DAY_MS);
     let token = w.ts.connect(&w.alice, &w.app, "inbox:read_all").await.access_token;
@@ -308,6 +313,17 @@ async fn overdue_reports_suspend_extended_scopes_until_handed_in() {
     let log = alice.access_log().await.unwrap();
     assert_eq!(log.items[0].outcome, "denied");
     assert_eq!(log.items[0].reason.as_deref(), Some("reports_overdue"));
+    // What people are told follows the same decision: the app cannot read it now.
+    assert_eq!(readers(bob.client.conversation(&direct.id).await.unwrap()), 0, "readable_by agrees with the API");
+    // Listing every friend is refused for the same reason, and recorded as that reason.
+    let friends_token = w.ts.connect(&w.alice, &w.app, "friends:read_all").await.access_token;
+    let friends_app: Client = w.ts.client().with_token(&friends_token);
+    assert_problem(friends_app.partner_friends().await, 403, ErrorCode::ReportsOverdue);
+    let log = alice.access_log().await.unwrap();
+    assert_eq!(log.items[0].reason.as_deref(), Some("reports_overdue"));
+    // (That consent replaced the earlier grant: connect again for whole-inbox reading.)
+    let token = w.ts.connect(&w.alice, &w.app, "inbox:read_all").await.access_token;
+    let alice_app: Client = w.ts.client().with_token(&token);
     // Handing the report in lifts it on the next call.
     let body = json!({"from": "2023-10-26", "to": "2023-11-08", "rows": []});
     assert_eq!(w.submit_json(body).await.status(), 201);

@@ -85,10 +85,7 @@ pub(super) fn load_conversation(conn: &Connection, id: ConversationId) -> Result
         .optional()?;
     let Some((kind, title, creator, created, active, app)) = head else { return Ok(None) };
     let kind = ConversationKind::from_name(&kind).ok_or_else(|| StoreError::Corrupt("kind".into()))?;
-    let title = match title {
-        Some(t) => Some(GroupTitle::from_stored(t)),
-        None => None,
-    };
+    let title = title.map(GroupTitle::from_stored);
     Ok(Some(Conversation {
         id,
         kind,
