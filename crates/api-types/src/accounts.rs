@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// `POST /v1/accounts`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
     /// 3 to 32 of a-z, 0-9 and `_`, starting with a letter; case-insensitive.
@@ -16,7 +16,7 @@ pub struct SignUpRequest {
 }
 
 /// `POST /v1/sessions`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     /// The handle.
@@ -43,7 +43,7 @@ impl From<&clearline_domain::User> for UserResponse {
 }
 
 /// A new session and its token (shown once).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionCreated {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,

@@ -13,7 +13,7 @@ pub const CLOSE_RESUME: u16 = 4000;
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
 
 /// `GET /v1/events` query.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[derive(Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Deliver every event numbered above this first (the last `seq` you saw); 0 for all.

@@ -11,6 +11,7 @@
 //! - [`partner`]: the partner API, OAuth responses, the admin API and a person's app controls.
 //! - [`reports`]: reports partners hand in, obligations, reconciliation.
 //! - [`events`]: realtime events sent over the WebSocket.
+//! - `redact`: `Debug` of the types that carry secrets, which never shows them.
 
 pub mod accounts;
 pub mod conversations;
@@ -18,6 +19,7 @@ pub mod events;
 pub mod messages;
 pub mod partner;
 pub mod problem;
+mod redact;
 pub mod reports;
 pub mod social;
 

@@ -337,7 +337,7 @@ pub struct RegisterAppRequest {
 }
 
 /// An app (OAuth client).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct AppResponse {
     /// `app_…`, also the OAuth `client_id`.
     pub client_id: String,
@@ -364,7 +364,7 @@ pub struct AppList {
 }
 
 /// The token endpoint's success response (RFC 6749 §5.1).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {
     /// The opaque access token.
     pub access_token: String,

@@ -2,6 +2,7 @@
 //! direct conversations and a group with history, all created through the services so every
 //! rule applies, and the Streamflix partner (extended agreement) with its app, connected by Alice and Bob.
 
+use secrecy::ExposeSecret;
 use std::path::Path;
 
 use clearline_core::oauth::{AuthorizeParams, ClientAuth};
@@ -169,8 +170,9 @@ async fn connect<S: Store>(
     let scopes = req.scopes;
     let outcome = app.consent(who.user_id, req, true, scopes).await?;
     let code = outcome.result.map_err(|e| anyhow::anyhow!("consent: {}", e.as_str()))?;
-    let client = ClientAuth { client_id: client_id.to_owned(), secret: Some(secret.to_owned()) };
-    Ok(app.exchange_code(&client, &code, STREAMFLIX_REDIRECT, &verifier).await?.access_token)
+    let client = ClientAuth { client_id: client_id.to_owned(), secret: Some(secret.into()) };
+    let tokens = app.exchange_code(&client, code.expose_secret(), STREAMFLIX_REDIRECT, &verifier).await?;
+    Ok(tokens.access_token.expose_secret().to_owned())
 }
 
 /// Creates the operator, the Streamflix partner (extended agreement) and its app; Alice and Bob

@@ -11,6 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clearline_domain::{AppId, ClientKind, Grant, Partner, PartnerApp, RedirectUri, Scope, Scopes, Timestamp, UserId};
 use clearline_store::{AppRecord, NewGrant, NewToken, Store, StoreError, TokenKind, TokenRecord};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::token::{AccessToken, AuthCode, ClientSecret, RefreshToken};
@@ -154,7 +155,7 @@ pub struct ConsentOutcome {
     /// The verified redirect URI.
     pub redirect_uri: RedirectUri,
     /// The code, or the error (access denied).
-    pub result: Result<String, OAuthErrorCode>,
+    pub result: Result<SecretString, OAuthErrorCode>,
     /// The client's state.
     pub state: Option<String>,
 }
@@ -165,18 +166,18 @@ pub struct ClientAuth {
     /// `client_id` (from HTTP Basic or the form).
     pub client_id: String,
     /// The secret from HTTP Basic (`client_secret_basic`), if any.
-    pub secret: Option<String>,
+    pub secret: Option<SecretString>,
 }
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Clone)]
 pub struct Tokens {
     /// The access token.
-    pub access_token: String,
+    pub access_token: SecretString,
     /// Its lifetime in seconds.
     pub expires_in: u64,
     /// The new refresh token.
-    pub refresh_token: String,
+    pub refresh_token: SecretString,
     /// The granted scopes.
     pub scopes: Scopes,
 }
@@ -304,7 +305,7 @@ impl<S: Store> App<S> {
             })
             .await;
         match created {
-            Ok((_, code_id)) => Ok(outcome(Ok(AuthCode::new(code_id, secret).expose()))),
+            Ok((_, code_id)) => Ok(outcome(Ok(AuthCode::new(code_id, secret).expose().into()))),
             // The person blocked the app: no grant while the block stands.
             Err(StoreError::Conflict { .. }) => Ok(outcome(Err(OAuthErrorCode::AccessDenied))),
             Err(e) => Err(e.into()),
@@ -318,7 +319,7 @@ impl<S: Store> App<S> {
         let id: AppId = auth.client_id.parse().map_err(|_| bad())?;
         let record = self.store.app(id).await?.ok_or_else(bad)?;
         let ok = match (record.app.kind, &auth.secret, &record.secret_hash) {
-            (ClientKind::Confidential, Some(secret), Some(hash)) => ClientSecret::verify(secret, hash),
+            (ClientKind::Confidential, Some(secret), Some(hash)) => ClientSecret::verify(secret.expose_secret(), hash),
             (ClientKind::Public, None, _) => true,
             _ => false,
         };
@@ -343,9 +344,9 @@ impl<S: Store> App<S> {
     ) -> Tokens {
         let secs = (access_end.millis() - self.clock.now().millis()).max(0) / 1000;
         Tokens {
-            access_token: AccessToken::new(access.0, access.1).expose(),
+            access_token: AccessToken::new(access.0, access.1).expose().into(),
             expires_in: u64::try_from(secs).unwrap_or(0),
-            refresh_token: RefreshToken::new(refresh.0, refresh.1).expose(),
+            refresh_token: RefreshToken::new(refresh.0, refresh.1).expose().into(),
             scopes: grant.scopes,
         }
     }
@@ -494,5 +495,22 @@ mod tests {
         assert!(pkce_ok(verifier, challenge));
         assert!(!pkce_ok("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj", challenge));
         assert!(!pkce_ok("short", challenge));
+    }
+
+    #[test]
+    fn credentials_and_tokens_never_show_in_debug() {
+        const SECRET: &str = "oat_1.s3cr3t-VALUE-9f8e7d";
+        let auth = ClientAuth { client_id: "app_1".into(), secret: Some(SECRET.into()) };
+        let tokens = Tokens {
+            access_token: SECRET.into(),
+            expires_in: 3600,
+            refresh_token: SECRET.into(),
+            scopes: Scopes::empty(),
+        };
+        let redirect_uri = RedirectUri::parse("https://app.example/cb").unwrap();
+        let outcome = ConsentOutcome { redirect_uri, result: Ok(SECRET.into()), state: None };
+        for text in [format!("{auth:?}"), format!("{tokens:?}"), format!("{outcome:?}")] {
+            assert!(!text.contains("s3cr3t"), "{text}");
+        }
     }
 }

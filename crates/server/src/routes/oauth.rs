@@ -11,7 +11,8 @@ use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use base64::Engine;
+use axum_extra::headers::authorization::Basic;
+use axum_extra::headers::{Authorization, HeaderMapExt};
 use clearline_api_types::{IntrospectionResponse, OAuthErrorResponse, TokenResponse};
 use clearline_core::oauth::{
     AuthorizeError, AuthorizeParams, ClientAuth, ConsentRequest, OAuthError, OAuthErrorCode, Tokens,
@@ -19,6 +20,7 @@ use clearline_core::oauth::{
 use clearline_core::{Principal, SessionToken};
 use clearline_domain::{Handle, Password, Scope, Scopes};
 use maud::{DOCTYPE, Markup, html};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::extract::{ApiQuery, bearer};
@@ -264,7 +266,7 @@ pub async fn authorize(
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
     handle: String,
-    password: String,
+    password: SecretString,
     return_to: String,
     /// The login CSRF token the page was served with.
     #[serde(default)]
@@ -290,7 +292,8 @@ pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, OAuthForm(f): OA
             "this sign-in form was not loaded by this browser; start again from the app",
         );
     }
-    let (Ok(handle), Ok(password)) = (Handle::parse(&f.handle), Password::parse(f.password.clone())) else {
+    let (Ok(handle), Ok(password)) = (Handle::parse(&f.handle), Password::parse(f.password.expose_secret().to_owned()))
+    else {
         return sign_in_response(&s, &f.return_to, true, StatusCode::UNAUTHORIZED).await;
     };
     match s.app.sign_in(handle, password, Some("consent page")).await {
@@ -339,7 +342,7 @@ pub async fn decide(
     match s.app.consent(me.user_id, req, allow, ticked).await {
         Ok(outcome) => {
             let mut p = match &outcome.result {
-                Ok(code) => vec![("code", code.as_str())],
+                Ok(code) => vec![("code", code.expose_secret())],
                 Err(e) => vec![("error", e.as_str())],
             };
             if let Some(st) = outcome.state.as_deref() {
@@ -358,17 +361,21 @@ pub struct TokenForm {
     /// `authorization_code` or `refresh_token` (token endpoint).
     grant_type: Option<String>,
     /// The authorization code (`oac_…`).
-    code: Option<String>,
+    #[schema(value_type = Option<String>)]
+    code: Option<SecretString>,
     /// The redirect URI of the authorization request.
     redirect_uri: Option<String>,
     /// The PKCE verifier (43 to 128 characters).
-    code_verifier: Option<String>,
+    #[schema(value_type = Option<String>)]
+    code_verifier: Option<SecretString>,
     /// The refresh token (`ort_…`).
-    refresh_token: Option<String>,
+    #[schema(value_type = Option<String>)]
+    refresh_token: Option<SecretString>,
     /// A public client's id (confidential clients use HTTP Basic).
     client_id: Option<String>,
     /// The token to revoke or introspect.
-    token: Option<String>,
+    #[schema(value_type = Option<String>)]
+    token: Option<SecretString>,
 }
 
 /// A form body of the OAuth endpoints; one that cannot be read is refused in RFC 6749's shape
@@ -410,25 +417,21 @@ fn oauth_error(e: &OAuthError) -> Response {
     res
 }
 
-/// The client's credentials: HTTP Basic (`client_secret_basic`), else `client_id` in the form.
+/// The client's credentials: HTTP Basic (`client_secret_basic`, whose id and secret are
+/// form-urlencoded first, RFC 6749 §2.3.1), else `client_id` in the form.
 pub(crate) fn client_auth(headers: &HeaderMap, form_client_id: Option<&str>) -> Result<ClientAuth, OAuthError> {
     let bad = OAuthError { code: OAuthErrorCode::InvalidClient, description: "client authentication failed" };
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let (scheme, b64) = v.split_once(' ').ok_or_else(|| bad.clone())?;
-        if !scheme.eq_ignore_ascii_case("basic") {
-            return Err(bad);
-        }
-        let decoded = base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|_| bad.clone())?;
-        let text = String::from_utf8(decoded).map_err(|_| bad.clone())?;
-        let (id, secret) = text.split_once(':').ok_or_else(|| bad.clone())?;
+    if headers.contains_key(header::AUTHORIZATION) {
+        let basic = headers.typed_get::<Authorization<Basic>>().ok_or_else(|| bad.clone())?;
         let unescape = |s: &str| {
             serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
                 .ok()
                 .and_then(|v| v.into_iter().next())
                 .map(|(_, v)| v)
         };
-        let (id, secret) = (unescape(id).ok_or_else(|| bad.clone())?, unescape(secret).ok_or_else(|| bad.clone())?);
-        return Ok(ClientAuth { client_id: id, secret: (!secret.is_empty()).then_some(secret) });
+        let id = unescape(basic.username()).ok_or_else(|| bad.clone())?;
+        let secret = unescape(basic.password()).ok_or_else(|| bad.clone())?;
+        return Ok(ClientAuth { client_id: id, secret: (!secret.is_empty()).then(|| secret.into()) });
     }
     let id = form_client_id.ok_or(bad)?;
     Ok(ClientAuth { client_id: id.to_owned(), secret: None })
@@ -436,10 +439,10 @@ pub(crate) fn client_auth(headers: &HeaderMap, form_client_id: Option<&str>) -> 
 
 fn token_response(t: Tokens) -> Response {
     let body = TokenResponse {
-        access_token: t.access_token,
+        access_token: t.access_token.expose_secret().to_owned(),
         token_type: "Bearer".to_owned(),
         expires_in: t.expires_in,
-        refresh_token: t.refresh_token,
+        refresh_token: t.refresh_token.expose_secret().to_owned(),
         scope: t.scopes.to_string(),
     };
     let mut res = Json(body).into_response();
@@ -460,11 +463,13 @@ pub async fn token(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): 
     let missing = |what| OAuthError { code: OAuthErrorCode::InvalidRequest, description: what };
     let result = match f.grant_type.as_deref() {
         Some("authorization_code") => match (&f.code, &f.redirect_uri, &f.code_verifier) {
-            (Some(code), Some(uri), Some(verifier)) => s.app.exchange_code(&client, code, uri, verifier).await,
+            (Some(code), Some(uri), Some(verifier)) => {
+                s.app.exchange_code(&client, code.expose_secret(), uri, verifier.expose_secret()).await
+            }
             _ => Err(missing("code, redirect_uri and code_verifier are required")),
         },
         Some("refresh_token") => match &f.refresh_token {
-            Some(rt) => s.app.refresh(&client, rt).await,
+            Some(rt) => s.app.refresh(&client, rt.expose_secret()).await,
             None => Err(missing("refresh_token is required")),
         },
         _ => Err(OAuthError {
@@ -485,7 +490,7 @@ pub async fn token(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): 
 pub async fn revoke(State(s): State<AppState>, headers: HeaderMap, OAuthForm(f): OAuthForm<TokenForm>) -> Response {
     let result = match client_auth(&headers, f.client_id.as_deref()) {
         Ok(client) => match &f.token {
-            Some(t) => s.app.revoke_token(&client, t).await,
+            Some(t) => s.app.revoke_token(&client, t.expose_secret()).await,
             None => Err(OAuthError { code: OAuthErrorCode::InvalidRequest, description: "token is required" }),
         },
         Err(e) => Err(e),
@@ -508,7 +513,7 @@ pub async fn introspect(State(s): State<AppState>, headers: HeaderMap, OAuthForm
     let Some(token) = f.token else {
         return oauth_error(&OAuthError { code: OAuthErrorCode::InvalidRequest, description: "token is required" });
     };
-    match s.app.introspect(&client, &token).await {
+    match s.app.introspect(&client, token.expose_secret()).await {
         Ok(i) => Json(IntrospectionResponse {
             active: i.active,
             scope: i.scopes.map(|s| s.to_string()),
@@ -562,4 +567,24 @@ pub async fn metadata(State(s): State<AppState>) -> Response {
         authorization_response_iss_parameter_supported: true,
     })
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_secrets_never_show_in_debug() {
+        let sign_in: SignInForm =
+            serde_urlencoded::from_str("handle=ana&password=s3cr3t-pass&return_to=%2F&csrf=x").unwrap();
+        let token: TokenForm = serde_urlencoded::from_str(
+            "grant_type=authorization_code&code=oac_1.s3cr3t-code&code_verifier=s3cr3t-verifier\
+             &refresh_token=ort_1.s3cr3t-refresh&token=oat_1.s3cr3t-token",
+        )
+        .unwrap();
+        for text in [format!("{sign_in:?}"), format!("{token:?}")] {
+            assert!(!text.contains("s3cr3t"), "{text}");
+        }
+        assert_eq!(token.code.as_ref().map(|c| c.expose_secret().to_owned()).as_deref(), Some("oac_1.s3cr3t-code"));
+    }
 }
