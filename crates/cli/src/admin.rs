@@ -133,8 +133,7 @@ fn read_password() -> anyhow::Result<Password> {
 }
 
 /// Runs an admin command against the store in the configured data directory.
-pub async fn run(app: Arc<App<DefaultStore>>, cmd: AdminCommand) -> anyhow::Result<()> {
-    let op = Operator::local();
+pub async fn run(app: Arc<App<DefaultStore>>, op: Operator, cmd: AdminCommand) -> anyhow::Result<()> {
     let slug_of = |s: &str| PartnerSlug::parse(s);
     match cmd {
         AdminCommand::CreateOperator { handle, display_name } => {

@@ -57,7 +57,7 @@ async fn chat<S: Store>(app: &App<S>, conv: ConversationId, lines: &[(Principal,
 }
 
 /// Creates the demo world; returns each person's handle and id.
-pub async fn seed<S: Store>(app: &App<S>) -> anyhow::Result<Vec<(String, UserId)>> {
+pub async fn seed<S: Store>(app: &App<S>, op: Operator) -> anyhow::Result<Vec<(String, UserId)>> {
     let mut p = Vec::new();
     for (handle, name) in PEOPLE {
         let signed = app
@@ -71,7 +71,7 @@ pub async fn seed<S: Store>(app: &App<S>) -> anyhow::Result<Vec<(String, UserId)
         p.push(Principal { user_id: signed.user.id, session_id: signed.token.id() });
     }
     let [alice, bob, carol, dave, erin, operator] = [p[0], p[1], p[2], p[3], p[4], p[5]];
-    app.grant_operator(Operator::local(), operator.user_id).await?;
+    app.grant_operator(op, operator.user_id).await?;
     befriend(app, alice, bob).await?;
     befriend(app, alice, carol).await?;
     befriend(app, bob, carol).await?;
@@ -177,8 +177,11 @@ async fn connect<S: Store>(
 
 /// Creates the operator, the Streamflix partner (extended agreement) and its app; Alice and Bob
 /// connect it, and Alice recommends a title to Bob from it.
-pub async fn seed_streamflix<S: Store>(app: &App<S>, people: &[(String, UserId)]) -> anyhow::Result<Streamflix> {
-    let op = Operator::local();
+pub async fn seed_streamflix<S: Store>(
+    app: &App<S>,
+    op: Operator,
+    people: &[(String, UserId)],
+) -> anyhow::Result<Streamflix> {
     let scopes = Scopes::parse("inbox:send inbox:read inbox:read_all inbox:delete friends:read friends:read_all")?;
     // Streamflix counts its days in California, so its report days are Pacific days.
     let time_zone = ReportZone::parse("America/Los_Angeles")?;
@@ -194,7 +197,7 @@ pub async fn seed_streamflix<S: Store>(app: &App<S>, people: &[(String, UserId)]
     };
     let partner =
         app.create_partner(op, PartnerSlug::parse("streamflix")?, OrgName::parse("Streamflix")?, agreement).await?;
-    seed_report_history(app, &partner).await?;
+    seed_report_history(app, op, &partner).await?;
     let reg = AppRegistration {
         name: OrgName::parse("Streamflix")?,
         kind: ClientKind::Confidential,
@@ -242,10 +245,13 @@ impl Lcg {
 /// Six weeks of daily sends and clicks for Streamflix (weekly rhythm, slow growth, click rates
 /// by surface and arm), and the partner's own reports for the two fortnights that have ended:
 /// close to the platform's counts, with one cell off so reconciliation has something to flag.
-async fn seed_report_history<S: Store>(app: &App<S>, partner: &clearline_domain::Partner) -> anyhow::Result<()> {
+async fn seed_report_history<S: Store>(
+    app: &App<S>,
+    op: Operator,
+    partner: &clearline_domain::Partner,
+) -> anyhow::Result<()> {
     use clearline_domain::report::RawValue;
     use clearline_domain::{Dimension, Dimensions, RecipientKind, format_day};
-    let op = Operator::local();
     let today = partner.agreement.time_zone.day_of(app.now());
     let first = today - HISTORY_DAYS;
     let mut rng = Lcg(7);

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod log;
 pub mod report;
 
+use clearline_core::partners::Operator;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -92,9 +93,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let (args, demo) = match cli.command {
         Command::Serve(a) => (a, false),
         Command::Demo(a) => (a, true),
-        Command::Admin { args, command } => return run_offline(&args, |app| admin::run(app, command)),
+        Command::Admin { args, command } => return run_offline(&args, |app, op| admin::run(app, op, command)),
         Command::Log(command) => return log::run(command),
-        Command::Report { args, report } => return run_offline(&args, |app| report::run(app, report)),
+        Command::Report { args, report } => return run_offline(&args, |app, op| report::run(app, op, report)),
     };
     let mut config = config::load(&args)?;
     if demo && args.data_dir.is_none() {
@@ -109,11 +110,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         if demo {
             demo::prepare_dir(&config.data_dir)?;
         }
-        let running = clearline_server::start(&config).await?;
+        let clock = std::sync::Arc::new(clearline_core::SystemClock);
+        let (running, operator) = clearline_server::start_local(&config, clock).await?;
         let url = format!("http://{}", running.addr);
         if demo {
-            let people = demo::seed(&running.state.app).await?;
-            let streamflix = demo::seed_streamflix(&running.state.app, &people).await?;
+            let people = demo::seed(&running.state.app, operator).await?;
+            let streamflix = demo::seed_streamflix(&running.state.app, operator, &people).await?;
             demo::print_welcome(&url, &config.data_dir, &people);
             demo::print_streamflix(&streamflix);
         }
@@ -124,18 +126,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     })
 }
 
-/// Runs `job` on the services of the configured data directory, without serving.
+/// Runs `job` on the services of the configured data directory, without serving, as its local
+/// administrator (whoever can open the data directory is one).
 fn run_offline<F, Fut>(args: &ServeArgs, job: F) -> anyhow::Result<()>
 where
-    F: FnOnce(std::sync::Arc<clearline_core::App<clearline_store::DefaultStore>>) -> Fut,
+    F: FnOnce(std::sync::Arc<clearline_core::App<clearline_store::DefaultStore>>, Operator) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>>,
 {
     let config = config::load(args)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async move {
         let issuer = format!("http://{}", config.listen);
-        let state = clearline_server::build_state(&config, issuer, std::sync::Arc::new(clearline_core::SystemClock))?;
-        job(state.app).await
+        let clock = std::sync::Arc::new(clearline_core::SystemClock);
+        let (state, operator) = clearline_server::build_state(&config, issuer, clock)?;
+        job(state.app, operator).await
     })
 }
 

@@ -40,8 +40,7 @@ pub struct ReportArgs {
 }
 
 /// Prints the report to standard output.
-pub async fn run(app: Arc<App<DefaultStore>>, a: ReportArgs) -> anyhow::Result<()> {
-    let op = Operator::local();
+pub async fn run(app: Arc<App<DefaultStore>>, op: Operator, a: ReportArgs) -> anyhow::Result<()> {
     let partner = app.partner_by_slug(op, PartnerSlug::parse(&a.partner)?).await?;
     let min_count = a.min_count.unwrap_or(app.report_settings().min_count);
     let (from, to) = (parse_day(&a.from)?, parse_day(&a.to)?);

@@ -12,16 +12,11 @@ use crate::token::ClientSecret;
 use crate::{App, CoreError, Principal};
 
 /// Proof that the caller may act as an operator. Obtained from [`App::operator`] for a signed-in
-/// operator, or [`Operator::local`] for the command line, which already holds the data directory.
+/// operator, or from [`App::with_local_operator`] by the composition root that builds the
+/// [`App`] from its store (the `clearline admin` command, run by whoever owns the data
+/// directory). Nothing that only holds a shared `App` can make one.
 #[derive(Debug, Clone, Copy)]
 pub struct Operator(());
-
-impl Operator {
-    /// The local administrator (the `clearline admin` command, run by whoever owns the data dir).
-    pub const fn local() -> Self {
-        Self(())
-    }
-}
 
 /// A new app's registration.
 #[derive(Debug, Clone)]
@@ -37,6 +32,13 @@ pub struct AppRegistration {
 }
 
 impl<S: Store> App<S> {
+    /// The local administrator's operator proof, for the code that built this `App` and still
+    /// owns it: taking `self` by value means no handler or service, which only ever see a
+    /// shared `App`, can call it.
+    pub fn with_local_operator(self) -> (Self, Operator) {
+        (self, Operator(()))
+    }
+
     /// The operator proof for a signed-in person, if they are one.
     pub async fn operator(&self, me: Principal) -> Result<Operator, CoreError> {
         if self.store.is_operator(me.user_id).await? { Ok(Operator(())) } else { Err(CoreError::NotOperator) }

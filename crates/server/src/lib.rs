@@ -27,5 +27,5 @@ pub mod webhooks;
 
 pub use config::Config;
 pub use routes::router;
-pub use serve::{DATABASE_FILE, Running, ServeError, build_state, serve_until, start, start_with_clock};
+pub use serve::{DATABASE_FILE, Running, ServeError, build_state, serve_until, start, start_local, start_with_clock};
 pub use state::AppState;

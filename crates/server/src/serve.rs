@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use clearline_core::partners::Operator;
 use clearline_core::ratelimit::RateLimits;
 use clearline_core::{App, Clock, Settings, SystemClock};
 use clearline_store::{SqliteOptions, SqliteStore, StoreError};
@@ -79,7 +80,7 @@ impl Running {
 }
 
 /// Builds the shared state from the configuration; `issuer` is the server's public URL.
-pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Result<AppState, ServeError> {
+pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Result<(AppState, Operator), ServeError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
     let mut options = SqliteOptions::new(config.data_dir.join(DATABASE_FILE));
@@ -106,14 +107,15 @@ pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Re
     };
     let log =
         crate::keys::load_or_create_log_key(&config.data_dir.join(crate::keys::LOG_KEY_FILE), &origin, configured)?;
-    let app = App::new(store, clock, settings).with_server_key(key);
-    Ok(AppState {
+    let (app, operator) = App::new(store, clock, settings).with_server_key(key).with_local_operator();
+    let state = AppState {
         app: Arc::new(app),
         metrics: Arc::new(Metrics::default()),
         issuer: issuer.into(),
         log: Arc::new(log),
         admission: Arc::new(crate::admission::Admission::new(config.max_requests_in_flight)),
-    })
+    };
+    Ok((state, operator))
 }
 
 /// Opens everything, binds and serves in the background.
@@ -123,13 +125,19 @@ pub async fn start(config: &Config) -> Result<Running, ServeError> {
 
 /// [`start`] with an injected clock (tests move time with a `ManualClock`).
 pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Running, ServeError> {
+    Ok(start_local(config, clock).await?.0)
+}
+
+/// [`start_with_clock`] for the composition root that also acts as the local administrator
+/// (the demo's seeding, the test harness): the operator proof of the data directory's owner.
+pub async fn start_local(config: &Config, clock: Arc<dyn Clock>) -> Result<(Running, Operator), ServeError> {
     let listener = listen(config.listen).map_err(|source| ServeError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
     let issuer = match config.public_url.trim_end_matches('/') {
         "" => format!("http://{addr}"),
         url => url.to_owned(),
     };
-    let state = build_state(config, issuer, clock)?;
+    let (state, operator) = build_state(config, issuer, clock)?;
     state.app.start_log(&state.log).await.map_err(|e| match e {
         clearline_core::CoreError::Store(e) => ServeError::Store(e),
         other => ServeError::Store(StoreError::Open(format!("cannot start the log: {other}"))),
@@ -158,7 +166,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<
             .await
     });
     tracing::info!(%addr, "listening");
-    Ok(Running { addr, state, stop, task, sequencer })
+    Ok((Running { addr, state, stop, task, sequencer }, operator))
 }
 
 /// How many connections the kernel may hold for the server before it accepts them (it caps

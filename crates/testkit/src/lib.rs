@@ -23,6 +23,8 @@ pub struct TestServer {
     pub url: String,
     running: Option<Running>,
     dir: tempfile::TempDir,
+    /// The data directory owner's operator proof (the harness is the composition root).
+    operator: clearline_core::partners::Operator,
 }
 
 /// A signed-up person.
@@ -51,8 +53,10 @@ impl TestServer {
     /// Starts a server on a fresh temporary data directory.
     pub async fn spawn() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let running = clearline_server::start(&config(dir.path())).await.expect("server starts");
-        Self { url: format!("http://{}", running.addr), running: Some(running), dir }
+        let clock = std::sync::Arc::new(clearline_core::SystemClock);
+        let (running, operator) =
+            clearline_server::start_local(&config(dir.path()), clock).await.expect("server starts");
+        Self { url: format!("http://{}", running.addr), running: Some(running), dir, operator }
     }
 
     /// Starts a server whose time is `clock` (advance it to expire tokens and grants).
@@ -68,13 +72,18 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = config(dir.path());
         change(&mut config);
-        let running = clearline_server::start_with_clock(&config, clock).await.expect("server starts");
-        Self { url: format!("http://{}", running.addr), running: Some(running), dir }
+        let (running, operator) = clearline_server::start_local(&config, clock).await.expect("server starts");
+        Self { url: format!("http://{}", running.addr), running: Some(running), dir, operator }
     }
 
     /// The running server's services, for setting up what has no API (operators).
     pub fn state(&self) -> &clearline_server::AppState {
         &self.running.as_ref().expect("server is running").state
+    }
+
+    /// The operator proof of the data directory's owner, for setting up what has no API.
+    pub fn local_operator(&self) -> clearline_core::partners::Operator {
+        self.operator
     }
 
     /// The data directory.

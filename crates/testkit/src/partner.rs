@@ -4,7 +4,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clearline_api_types::{AgreementBody, AppResponse, CreatePartnerRequest, RegisterAppRequest, TokenResponse};
-use clearline_core::partners::Operator;
 
 use crate::{Person, TestServer};
 
@@ -47,7 +46,7 @@ impl TestServer {
     pub async fn operator(&self, handle: &str) -> Person {
         let p = self.person(handle).await;
         let id = p.id.parse().expect("user id");
-        self.state().app.grant_operator(Operator::local(), id).await.expect("operator");
+        self.state().app.grant_operator(self.local_operator(), id).await.expect("operator");
         p
     }
 
