@@ -22,4 +22,4 @@ client_id=$(grep -o 'client_id [^ ]*' "$out" | cut -d' ' -f2)
 secret=$(grep -o 'client_secret [^ ]*' "$out" | cut -d' ' -f2)
 ./target/release/clearline-loadgen --url "$url" --server-pid "$pid" "$mode" \
   --client-id="$client_id" --client-secret="$secret" "$@"
-curl -s "$url/metrics" | grep -E '^clearline_store' || true
+curl -s "$(sed -n 's/^metrics on //p' "$out")" | grep -E '^clearline_store' || true

@@ -14,12 +14,12 @@ shift
 cargo build --release -q -p clearline-cli -p clearline-loadgen
 data=$(mktemp -d)
 port=18080
-CLEARLINE_STORAGE__SYNCHRONOUS=$sync_mode CLEARLINE_LOG__FILTER=warn \
+CLEARLINE_STORAGE__SYNCHRONOUS=$sync_mode CLEARLINE_LOG__FILTER=warn CLEARLINE_METRICS_LISTEN=127.0.0.1:$((port + 1)) \
   target/release/clearline serve --listen 127.0.0.1:$port --data-dir "$data" > "$data/server.out" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 until grep -q "listening on" "$data/server.out" 2>/dev/null; do sleep 0.1; done
 ulimit -n "$(ulimit -Hn)"
 target/release/clearline-loadgen --url http://127.0.0.1:$port --server-pid $pid "$@"
-curl -s http://127.0.0.1:$port/metrics | grep -E '^clearline_store' || true
+curl -s http://127.0.0.1:$((port + 1))/metrics | grep -E '^clearline_store' || true
 du -sh "$data"

@@ -98,6 +98,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report { args, report } => return run_offline(&args, |app, op| report::run(app, op, report)),
     };
     let mut config = config::load(&args)?;
+    if demo && config.metrics_listen == Config::default().metrics_listen {
+        // A demo beside a running server (or another demo) must not fight over the port.
+        config.metrics_listen = "127.0.0.1:0".to_owned();
+    }
     if demo && args.data_dir.is_none() {
         config.data_dir = std::env::temp_dir().join(format!("clearline-demo-{}", std::process::id()));
     }
@@ -118,6 +122,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let streamflix = demo::seed_streamflix(&running.state.app, operator, &people).await?;
             demo::print_welcome(&url, &config.data_dir, &people);
             demo::print_streamflix(&streamflix);
+        }
+        if let (true, Some(at)) = (demo, running.metrics_addr) {
+            println!("metrics on http://{at}/metrics");
         }
         println!("listening on {url}");
         std::io::stdout().flush()?;

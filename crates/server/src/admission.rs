@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Paths served whatever the load.
-const ALWAYS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+const ALWAYS: [&str; 2] = ["/healthz", "/readyz"];
 
 /// Room for a number of requests at once.
 #[derive(Debug)]

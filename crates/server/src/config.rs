@@ -13,6 +13,10 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Address to listen on; port 0 picks a free port. Env `CLEARLINE_LISTEN`.
     pub listen: SocketAddr,
+    /// Address of the operations listener serving `/metrics` (Prometheus), apart from the API
+    /// so the public never sees it; loopback by default, empty for none. Env
+    /// `CLEARLINE_METRICS_LISTEN`.
+    pub metrics_listen: String,
     /// Directory for the SQLite database and other state. Env `CLEARLINE_DATA_DIR`.
     pub data_dir: PathBuf,
     /// The URL people and apps reach this server at (e.g. `https://chat.example`): the OAuth
@@ -133,6 +137,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: "127.0.0.1:9464".to_owned(),
             data_dir: PathBuf::from("./clearline-data"),
             public_url: String::new(),
             log: LogConfig::default(),

@@ -38,6 +38,12 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// An address in the configuration is not `IP:PORT`.
+    #[error("bad listen address {text:?}: expected IP:PORT")]
+    BadAddress {
+        /// What was given.
+        text: String,
+    },
     /// The server key could not be read or created.
     #[error("server key {path}: {reason}")]
     Key {
@@ -58,9 +64,12 @@ pub const DATABASE_FILE: &str = "clearline.sqlite3";
 pub struct Running {
     /// The address it listens on (the real port when 0 was asked for).
     pub addr: SocketAddr,
+    /// The address `/metrics` is served on, if the operations listener is on.
+    pub metrics_addr: Option<SocketAddr>,
     /// Its shared state, for tools and tests in the same process.
     pub state: AppState,
     stop: oneshot::Sender<()>,
+    metrics: Option<JoinHandle<std::io::Result<()>>>,
     task: JoinHandle<std::io::Result<()>>,
     sequencer: JoinHandle<()>,
 }
@@ -70,6 +79,9 @@ impl Running {
     pub async fn shutdown(self) -> Result<(), ServeError> {
         let _ = self.stop.send(());
         self.task.await.map_err(std::io::Error::other)??;
+        if let Some(metrics) = self.metrics {
+            metrics.abort();
+        }
         // A last integration so events of the final requests are in a checkpoint.
         self.sequencer.abort();
         if let Err(e) = self.state.app.integrate_log(&self.state.log).await {
@@ -133,6 +145,13 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<
 pub async fn start_local(config: &Config, clock: Arc<dyn Clock>) -> Result<(Running, Operator), ServeError> {
     let listener = listen(config.listen).map_err(|source| ServeError::Bind { addr: config.listen, source })?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match config.metrics_listen.trim() {
+        "" => None,
+        text => {
+            let at: SocketAddr = text.parse().map_err(|_| ServeError::BadAddress { text: text.to_owned() })?;
+            Some(listen(at).map_err(|source| ServeError::Bind { addr: at, source })?)
+        }
+    };
     let issuer = match config.public_url.trim_end_matches('/') {
         "" => format!("http://{addr}"),
         url => url.to_owned(),
@@ -165,8 +184,17 @@ pub async fn start_local(config: &Config, clock: Arc<dyn Clock>) -> Result<(Runn
             })
             .await
     });
+    let (metrics_addr, metrics) = match metrics_listener {
+        Some(l) => {
+            let at = l.local_addr()?;
+            let ops = crate::routes::operations_router(state.clone());
+            tracing::info!(addr = %at, "serving metrics");
+            (Some(at), Some(tokio::spawn(async move { axum::serve(l, ops.into_make_service()).await })))
+        }
+        None => (None, None),
+    };
     tracing::info!(%addr, "listening");
-    Ok((Running { addr, state, stop, task, sequencer }, operator))
+    Ok((Running { addr, metrics_addr, state, stop, metrics, task, sequencer }, operator))
 }
 
 /// How many connections the kernel may hold for the server before it accepts them (it caps

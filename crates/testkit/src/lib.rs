@@ -44,6 +44,8 @@ fn config(dir: &std::path::Path) -> Config {
         data_dir: dir.to_path_buf(),
         ..Config::default()
     };
+    // Many servers at once: each its own operations port.
+    config.metrics_listen = "127.0.0.1:0".to_owned();
     // Tests stop the process, never the machine: skip the per-commit fsync.
     config.storage.synchronous = Synchronous::Normal;
     config
@@ -89,6 +91,12 @@ impl TestServer {
     /// The data directory.
     pub fn data_dir(&self) -> &std::path::Path {
         self.dir.path()
+    }
+
+    /// `http://127.0.0.1:PORT/metrics` on the operations listener.
+    pub fn metrics_url(&self) -> String {
+        let running = self.running.as_ref().expect("server is running");
+        format!("http://{}/metrics", running.metrics_addr.expect("metrics listener"))
     }
 
     /// An anonymous client.

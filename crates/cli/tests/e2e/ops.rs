@@ -8,7 +8,9 @@ async fn health_readiness_and_metrics_answer() {
     assert_eq!(c.request(Method::GET, "/healthz").send().await.unwrap().text().await.unwrap(), "ok");
     assert_eq!(c.request(Method::GET, "/readyz").send().await.unwrap().status(), 200);
     server.person("ops").await;
-    let metrics = c.request(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
+    // Metrics are on the operations listener only, never on the public API.
+    assert_eq!(c.request(Method::GET, "/metrics").send().await.unwrap().status(), 404);
+    let metrics = reqwest::get(server.metrics_url()).await.unwrap().text().await.unwrap();
     assert!(
         metrics.contains(r#"clearline_http_requests_total{method="POST",route="/v1/accounts",status="201"} 1"#),
         "{metrics}"
@@ -139,7 +141,7 @@ async fn past_its_limit_of_requests_in_flight_the_server_refuses_at_once_and_rec
     // Metrics are served whatever the load: wait until they count it.
     let mut polls = 0;
     loop {
-        let metrics = c.request(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
+        let metrics = reqwest::get(server.metrics_url()).await.unwrap().text().await.unwrap();
         if metrics.contains("clearline_http_requests_in_flight 1\n") {
             break;
         }

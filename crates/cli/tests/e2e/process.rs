@@ -25,6 +25,7 @@ async fn start(dir: &Path) -> Server {
         .arg(&config)
         .env("CLEARLINE_DATA_DIR", dir.join("data"))
         .env("CLEARLINE_LISTEN", "127.0.0.1:1")
+        .env("CLEARLINE_METRICS_LISTEN", "127.0.0.1:0")
         .env("CLEARLINE_TEST_UNRELATED", "ignored")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -75,6 +75,11 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The operations listener's router: `/metrics` (Prometheus), kept off the public API.
+pub fn operations_router(state: AppState) -> Router {
+    Router::new().route("/metrics", axum::routing::get(ops::metrics)).fallback(ops::not_found).with_state(state)
+}
+
 /// The whole router and the OpenAPI document generated from it.
 pub fn router(state: AppState) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -136,7 +141,6 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     let doc: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
     api.route("/openapi.json", axum::routing::get(move || ops::openapi(doc.clone())))
-        .route("/metrics", axum::routing::get(ops::metrics))
         .route("/.well-known/oauth-authorization-server", axum::routing::get(oauth::metadata))
         .route("/oauth/authorize", axum::routing::get(oauth::authorize).post(oauth::decide))
         .route("/oauth/sign-in", axum::routing::post(oauth::sign_in))
