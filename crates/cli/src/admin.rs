@@ -124,6 +124,9 @@ fn print_partner(p: &Partner) {
     );
 }
 
+/// The address local commands make password attempts from.
+const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
 fn read_password() -> anyhow::Result<Password> {
     let raw = match std::env::var("CLEARLINE_OPERATOR_PASSWORD") {
         Ok(p) => p,
@@ -138,7 +141,13 @@ pub async fn run(app: Arc<App<DefaultStore>>, op: Operator, cmd: AdminCommand) -
     match cmd {
         AdminCommand::CreateOperator { handle, display_name } => {
             let signed = app
-                .sign_up(Handle::parse(&handle)?, DisplayName::parse(&display_name)?, read_password()?, Some("admin"))
+                .sign_up(
+                    Handle::parse(&handle)?,
+                    DisplayName::parse(&display_name)?,
+                    read_password()?,
+                    Some("admin"),
+                    LOCAL,
+                )
                 .await?;
             app.grant_operator(op, signed.user.id).await?;
             println!("operator {} ({handle}) created", signed.user.id);

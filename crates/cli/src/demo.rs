@@ -14,6 +14,8 @@ use clearline_domain::{
 };
 use clearline_store::Store;
 
+/// The address the demo's own sign-ups and sign-ins come from.
+const LOCAL: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -66,6 +68,7 @@ pub async fn seed<S: Store>(app: &App<S>, op: Operator) -> anyhow::Result<Vec<(S
                 DisplayName::parse(name)?,
                 Password::parse(DEMO_PASSWORD.to_owned())?,
                 Some("demo"),
+                LOCAL,
             )
             .await?;
         p.push(Principal { user_id: signed.user.id, session_id: signed.token.id() });
@@ -210,7 +213,7 @@ pub async fn seed_streamflix<S: Store>(
     let person = |h: &str| people.iter().find(|(x, _)| x == h).map(|(_, id)| *id);
     let (Some(alice), Some(bob)) = (person("alice"), person("bob")) else { anyhow::bail!("demo people missing") };
     let sign_in = |h: &'static str| async move {
-        let s = app.sign_in(Handle::parse(h)?, Password::parse(DEMO_PASSWORD.to_owned())?, Some("demo")).await?;
+        let s = app.sign_in(Handle::parse(h)?, Password::parse(DEMO_PASSWORD.to_owned())?, Some("demo"), LOCAL).await?;
         Ok::<_, anyhow::Error>(Principal { user_id: s.user.id, session_id: s.token.id() })
     };
     let (a, b) = (sign_in("alice").await?, sign_in("bob").await?);

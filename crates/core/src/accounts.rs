@@ -2,6 +2,7 @@
 //! revoking sessions, and turning a token into a [`Principal`].
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{PoisonError, RwLock};
 
 use tokio::sync::Semaphore;
@@ -118,15 +119,19 @@ fn user_agent(raw: Option<&str>) -> Option<String> {
 }
 
 impl<S: Store> App<S> {
-    /// Creates an account and signs it in.
+    /// Creates an account and signs it in; `from` is the client's address (see [`crate::throttle`]).
     pub async fn sign_up(
         &self,
         handle: Handle,
         display_name: DisplayName,
         password: Password,
         client: Option<&str>,
+        from: IpAddr,
     ) -> Result<SignedIn, CoreError> {
+        let attempt =
+            self.passwords.admit(from, None).map_err(|retry_after_secs| CoreError::RateLimited { retry_after_secs })?;
         let password_hash = hash_password(&self.hashing, password).await?;
+        drop(attempt);
         let new = NewUser { handle, display_name, password_hash, created_at: self.clock.now() };
         let user = self.store.create_user(new).await.map_err(|e| match e {
             StoreError::Conflict { .. } => CoreError::HandleTaken,
@@ -135,21 +140,38 @@ impl<S: Store> App<S> {
         self.open_session(user, client).await
     }
 
-    /// Checks a handle and password and opens a session.
+    /// Checks a handle and password and opens a session; `from` is the client's address. Too
+    /// many failures for this account from this address, or too many attempts from it, are
+    /// refused before any hashing (`RateLimited`; see [`crate::throttle`]).
     pub async fn sign_in(
         &self,
         handle: Handle,
         password: Password,
         client: Option<&str>,
+        from: IpAddr,
     ) -> Result<SignedIn, CoreError> {
-        let Some(creds) = self.store.credentials(handle).await? else {
-            verify_password(&self.hashing, password, DUMMY_HASH.to_owned()).await?;
-            return Err(CoreError::InvalidCredentials);
+        let account = handle.as_str().to_owned();
+        let attempt = self
+            .passwords
+            .admit(from, Some(&account))
+            .map_err(|retry_after_secs| CoreError::RateLimited { retry_after_secs })?;
+        let creds = self.store.credentials(handle).await?;
+        let (hash, user) = match creds {
+            Some(c) => (c.password_hash, Some(c.user)),
+            None => (DUMMY_HASH.to_owned(), None),
         };
-        if !verify_password(&self.hashing, password, creds.password_hash).await? {
-            return Err(CoreError::InvalidCredentials);
+        let verified = verify_password(&self.hashing, password, hash).await?;
+        match user {
+            Some(user) if verified => {
+                self.passwords.succeeded(&attempt, &account);
+                drop(attempt);
+                self.open_session(user, client).await
+            }
+            _ => {
+                self.passwords.failed(&attempt, &account);
+                Err(CoreError::InvalidCredentials)
+            }
         }
-        self.open_session(creds.user, client).await
     }
 
     async fn open_session(&self, user: User, client: Option<&str>) -> Result<SignedIn, CoreError> {
@@ -261,7 +283,9 @@ mod tests {
 
     async fn signed_up(app: &App<SqliteStore>) -> SignedIn {
         let (h, n) = (Handle::parse("tess").unwrap(), DisplayName::parse("Tess").unwrap());
-        app.sign_up(h, n, Password::parse("long enough".into()).unwrap(), None).await.unwrap()
+        app.sign_up(h, n, Password::parse("long enough".into()).unwrap(), None, IpAddr::from([192, 0, 2, 1]))
+            .await
+            .unwrap()
     }
 
     #[tokio::test]

@@ -27,6 +27,8 @@ pub struct Settings {
     pub integrate_before_release: bool,
     /// Partner reports: due days, reconciliation, suppression, noise.
     pub reports: crate::reports::ReportSettings,
+    /// Password attempts: failures per account and address, attempts per address.
+    pub sign_in: crate::throttle::SignInLimits,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
             rate_limits: RateLimits::default(),
             integrate_before_release: true,
             reports: crate::reports::ReportSettings::default(),
+            sign_in: crate::throttle::SignInLimits::default(),
         }
     }
 }
@@ -49,6 +52,7 @@ pub struct App<S: Store> {
     pub(crate) settings: Settings,
     pub(crate) sessions: SessionCache,
     pub(crate) hashing: tokio::sync::Semaphore,
+    pub(crate) passwords: crate::throttle::PasswordGate,
     pub(crate) scoped_key: tokio::sync::OnceCell<ScopedIdKey>,
     pub(crate) limits: Limiter,
     pub(crate) revocations: mpsc::UnboundedSender<RevocationNotice>,
@@ -68,9 +72,10 @@ impl<S: Store> App<S> {
         let (tx, rx) = mpsc::unbounded_channel();
         Self {
             store,
+            limits: Limiter::new(settings.rate_limits, clock.clone()),
+            passwords: crate::throttle::PasswordGate::new(settings.sign_in, clock.clone()),
             clock,
             hub: Hub::default(),
-            limits: Limiter::new(settings.rate_limits),
             settings,
             sessions: SessionCache::default(),
             hashing: tokio::sync::Semaphore::new(crate::accounts::CONCURRENT_HASHES),

@@ -19,6 +19,7 @@
 //! - [`signing`]: the server's Ed25519 key (receipts, webhooks).
 //! - [`scoped_id`]: app-scoped person ids.
 //! - [`ratelimit`]: per-app and per-person limits on partner calls.
+//! - [`throttle`]: password attempts per account and client address.
 //! - [`transparency`]: the access log: salted commitments, the sequencer, tiles and proofs.
 //! - [`realtime`]: [`Hub`], the in-process fan-out of events to live connections.
 
@@ -40,6 +41,7 @@ pub mod reports;
 pub mod scoped_id;
 pub mod signing;
 pub mod social;
+pub mod throttle;
 pub mod token;
 pub mod transparency;
 

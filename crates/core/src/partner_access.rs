@@ -256,7 +256,7 @@ impl<S: Store> App<S> {
         if let Err(reason) = verdict {
             return Err(self.deny(Some(&call), action, reason, vec![]).await);
         }
-        if let Err(retry_after_secs) = self.limits.check(call.app.id, call.user_id, self.clock.now()) {
+        if let Err(retry_after_secs) = self.limits.check(call.app.id, call.user_id) {
             let err = self.deny(Some(&call), action, DenyReason::RateLimited, vec![]).await;
             return Err(match err {
                 CoreError::PartnerDenied(_) => CoreError::RateLimited { retry_after_secs },

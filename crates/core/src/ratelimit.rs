@@ -1,11 +1,18 @@
-//! Per-app and per-person rate limits on partner calls: token buckets kept in memory on each
-//! node (so with N nodes an app gets up to N times the limit; the limits bound abuse, they are
-//! not billing).
+//! Per-app and per-person rate limits on partner calls: GCRA limiters (`governor`) kept in
+//! memory on each node (so with N nodes an app gets up to N times the limit; the limits bound
+//! abuse, they are not billing). Time is the services' injected clock, so tests move it.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::hash::Hash;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
-use clearline_domain::{AppId, Timestamp, UserId};
+use clearline_domain::{AppId, UserId};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
+
+use crate::Clock;
 
 /// Calls per minute allowed to each app, and to each app for one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,77 +29,101 @@ impl Default for RateLimits {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: i64,
+/// `governor`'s view of the services' clock: time since the epoch.
+#[derive(Clone)]
+pub(crate) struct GovernorClock(pub(crate) Arc<dyn Clock>);
+
+impl governor::clock::Clock for GovernorClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.0.now().millis()).unwrap_or(0))
+    }
 }
 
-const MAX_BUCKETS: usize = 200_000;
+/// A GCRA limiter per key on the injected clock, pruned when it holds many idle keys.
+pub(crate) struct Keyed<K: Hash + Eq + Clone> {
+    limiter: RateLimiter<K, DashMapStateStore<K>, GovernorClock, NoOpMiddleware<Duration>>,
+    clock: GovernorClock,
+}
 
-/// The buckets.
-#[derive(Default)]
+/// Keys held before idle ones are dropped (a key at full capacity is forgotten losslessly).
+const PRUNE_ABOVE: usize = 100_000;
+
+impl<K: Hash + Eq + Clone> Keyed<K> {
+    /// `burst` calls at once, refilled evenly to `burst` per `period`.
+    pub(crate) fn new(burst: u32, period: Duration, clock: GovernorClock) -> Self {
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let each = period / burst.get();
+        let quota = Quota::with_period(each.max(Duration::from_nanos(1))).unwrap_or_else(|| Quota::per_second(burst));
+        Self { limiter: RateLimiter::dashmap_with_clock(quota.allow_burst(burst), clock.clone()), clock }
+    }
+
+    /// Takes one call for `key`, or says how many whole seconds until one is free.
+    pub(crate) fn check(&self, key: &K) -> Result<(), u64> {
+        if self.limiter.len() > PRUNE_ABOVE {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&self.clock));
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+}
+
+/// The partner limiters.
 pub(crate) struct Limiter {
-    limits: RateLimits,
-    buckets: Mutex<HashMap<(AppId, Option<UserId>), Bucket>>,
+    per_app: Keyed<AppId>,
+    per_person: Keyed<(AppId, UserId)>,
 }
 
 impl Limiter {
-    pub(crate) fn new(limits: RateLimits) -> Self {
-        Self { limits, buckets: Mutex::default() }
+    pub(crate) fn new(limits: RateLimits, clock: Arc<dyn Clock>) -> Self {
+        let clock = GovernorClock(clock);
+        let minute = Duration::from_secs(60);
+        Self {
+            per_app: Keyed::new(limits.per_app_per_minute, minute, clock.clone()),
+            per_person: Keyed::new(limits.per_person_per_minute, minute, clock),
+        }
     }
 
-    /// Takes one call from the app's and the person's buckets, or says how many seconds until
-    /// one is free (taking nothing).
-    pub(crate) fn check(&self, app: AppId, user: UserId, now: Timestamp) -> Result<(), u64> {
-        let mut map = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if map.len() > MAX_BUCKETS {
-            map.clear();
-        }
-        let keys =
-            [((app, None), self.limits.per_app_per_minute), ((app, Some(user)), self.limits.per_person_per_minute)];
-        let mut refilled = [Bucket { tokens: 0.0, at: 0 }; 2];
-        for (i, (key, per_minute)) in keys.iter().enumerate() {
-            let cap = f64::from(*per_minute);
-            let rate = cap / 60_000.0;
-            let b = map.get(key).copied().unwrap_or(Bucket { tokens: cap, at: now.millis() });
-            let elapsed = (now.millis() - b.at).max(0) as f64;
-            let tokens = (b.tokens + elapsed * rate).min(cap);
-            if tokens < 1.0 {
-                let wait_ms = (1.0 - tokens) / rate.max(f64::MIN_POSITIVE);
-                return Err((wait_ms / 1000.0).ceil().max(1.0) as u64);
-            }
-            refilled[i] = Bucket { tokens: tokens - 1.0, at: now.millis() };
-        }
-        for ((key, _), b) in keys.into_iter().zip(refilled) {
-            map.insert(key, b);
-        }
-        Ok(())
+    /// Takes one call from the person's and the app's limits, or says how many seconds until
+    /// one is free. A call refused by the person's limit does not count against the app.
+    pub(crate) fn check(&self, app: AppId, user: UserId) -> Result<(), u64> {
+        self.per_person.check(&(app, user))?;
+        self.per_app.check(&app).map(|_| ()).map_err(|s| s.max(1))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use clearline_domain::Timestamp;
+
     use super::*;
+    use crate::ManualClock;
+
+    fn limiter(limits: RateLimits) -> (Limiter, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_000_000)));
+        (Limiter::new(limits, clock.clone()), clock)
+    }
 
     #[test]
     fn person_limit_refuses_then_refills() {
-        let l = Limiter::new(RateLimits { per_app_per_minute: 1000, per_person_per_minute: 2 });
+        let (l, clock) = limiter(RateLimits { per_app_per_minute: 1000, per_person_per_minute: 2 });
         let (app, u, v) = (AppId::from_raw(1), UserId::from_raw(1), UserId::from_raw(2));
-        let t = Timestamp::from_millis(1_000_000);
-        assert_eq!(l.check(app, u, t), Ok(()));
-        assert_eq!(l.check(app, u, t), Ok(()));
-        assert_eq!(l.check(app, u, t), Err(30));
-        assert_eq!(l.check(app, v, t), Ok(()), "another person has their own bucket");
-        assert_eq!(l.check(app, u, Timestamp::from_millis(1_030_000)), Ok(()));
+        assert_eq!(l.check(app, u), Ok(()));
+        assert_eq!(l.check(app, u), Ok(()));
+        assert_eq!(l.check(app, u), Err(30));
+        assert_eq!(l.check(app, v), Ok(()), "another person has their own limit");
+        clock.advance(30_000);
+        assert_eq!(l.check(app, u), Ok(()));
     }
 
     #[test]
     fn app_limit_covers_all_people() {
-        let l = Limiter::new(RateLimits { per_app_per_minute: 1, per_person_per_minute: 100 });
-        let t = Timestamp::from_millis(0);
-        assert_eq!(l.check(AppId::from_raw(1), UserId::from_raw(1), t), Ok(()));
-        assert_eq!(l.check(AppId::from_raw(1), UserId::from_raw(2), t), Err(60));
-        assert_eq!(l.check(AppId::from_raw(2), UserId::from_raw(2), t), Ok(()));
+        let (l, _) = limiter(RateLimits { per_app_per_minute: 1, per_person_per_minute: 100 });
+        assert_eq!(l.check(AppId::from_raw(1), UserId::from_raw(1)), Ok(()));
+        assert_eq!(l.check(AppId::from_raw(1), UserId::from_raw(2)), Err(60));
+        assert_eq!(l.check(AppId::from_raw(2), UserId::from_raw(2)), Ok(()));
     }
 }

@@ -34,6 +34,8 @@ pub struct Config {
     pub transparency: TransparencyConfig,
     /// Partner reports: due days, reconciliation tolerance, suppression, noise.
     pub reports: clearline_core::reports::ReportSettings,
+    /// Password attempts: failed sign-ins per account and address, attempts per address.
+    pub sign_in: clearline_core::throttle::SignInLimits,
     /// Requests served at once; the server answers any more at once with `503` and
     /// `Retry-After: 1` (health, readiness and metrics are always served).
     /// Env `CLEARLINE_MAX_REQUESTS_IN_FLIGHT`.
@@ -146,6 +148,7 @@ impl Default for Config {
             partner: PartnerConfig::default(),
             transparency: TransparencyConfig::default(),
             reports: clearline_core::reports::ReportSettings::default(),
+            sign_in: clearline_core::throttle::SignInLimits::default(),
             max_requests_in_flight: 1024,
             http_workers: 0,
         }

@@ -108,6 +108,7 @@ pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Re
         },
         integrate_before_release: config.transparency.integrate_before_release,
         reports: config.reports.clone(),
+        sign_in: config.sign_in,
         ..Settings::default()
     };
     let key = crate::keys::load_or_create(&config.data_dir.join(crate::keys::SERVER_KEY_FILE))?;
@@ -178,7 +179,7 @@ pub async fn start_local(config: &Config, clock: Arc<dyn Clock>) -> Result<(Runn
     // Every connection shares the one router. (Serving a `Router` itself rebuilds all of its
     // routes for each new connection: about 60 KiB per connection, idle ones included.)
     let task = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service())
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })

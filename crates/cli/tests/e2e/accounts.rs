@@ -113,3 +113,58 @@ async fn neither_passwords_nor_tokens_are_stored_in_clear() {
         }
     }
 }
+
+/// A client whose connections come from `ip` (any 127.x address reaches the loopback server).
+fn from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder().local_address(std::net::IpAddr::from(ip)).build().unwrap()
+}
+
+async fn sign_in_from(http: &reqwest::Client, server: &TestServer, password: &str) -> reqwest::Response {
+    let body = serde_json::json!({"handle": "kim", "password": password});
+    http.post(format!("{}/v1/sessions", server.url)).json(&body).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn guessing_a_password_is_throttled_but_the_person_still_signs_in_from_elsewhere() {
+    let server = TestServer::spawn().await;
+    server.person("kim").await;
+    let attacker = from([127, 0, 0, 2]);
+    for _ in 0..5 {
+        assert_eq!(sign_in_from(&attacker, &server, "wrong password").await.status(), 401);
+    }
+    // The sixth guess is refused before any hashing, and so is the right password from there.
+    for password in ["wrong password", PASSWORD] {
+        let res = sign_in_from(&attacker, &server, password).await;
+        assert_eq!(res.status(), 429);
+        let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry), "{retry}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    // Kim, on her own network, is not locked out by the attack on her account.
+    assert_eq!(sign_in_from(&from([127, 0, 0, 3]), &server, PASSWORD).await.status(), 201);
+}
+
+#[tokio::test]
+async fn one_address_cannot_make_password_attempts_without_limit() {
+    let clock = std::sync::Arc::new(clearline_core::ManualClock::new(clearline_domain::Timestamp::from_millis(0)));
+    let server = TestServer::spawn_configured(clock.clone(), |c| {
+        c.sign_in.per_address_burst = 3;
+        c.sign_in.per_address_per_minute = 3;
+    })
+    .await;
+    let flood = from([127, 0, 0, 4]);
+    let sign_up = |n: u32| {
+        let body = serde_json::json!({"handle": format!("flood{n}"), "display_name": "F", "password": PASSWORD});
+        flood.post(format!("{}/v1/accounts", server.url)).json(&body).send()
+    };
+    for n in 0..3 {
+        assert_eq!(sign_up(n).await.unwrap().status(), 201);
+    }
+    let refused = sign_up(3).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["retry-after"], "20");
+    // Nothing was created by the refused attempt, and other addresses are not held.
+    assert_problem(server.client().sign_in("flood3", PASSWORD).await, 401, ErrorCode::InvalidCredentials);
+    clock.advance(20_000);
+    assert_eq!(sign_up(3).await.unwrap().status(), 201);
+}

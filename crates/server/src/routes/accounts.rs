@@ -10,7 +10,7 @@ use clearline_core::{SessionView, SignedIn};
 use clearline_domain::{DisplayName, Handle, HandlePrefix, Password, SessionId};
 
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Auth, UserAgent, path_id};
+use crate::extract::{ApiJson, ApiQuery, Auth, ClientAddr, UserAgent, path_id};
 use crate::state::AppState;
 
 fn session_created(s: SignedIn) -> (StatusCode, Json<SessionCreated>) {
@@ -35,31 +35,35 @@ fn session_response(s: SessionView) -> SessionResponse {
 
 /// POST /v1/accounts: sign up and get a session.
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = SignUpRequest,
-    responses((status = 201, body = SessionCreated), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = SessionCreated), (status = 409, body = Problem), (status = 422, body = Problem),
+              (status = 429, body = Problem, description = "too many password attempts from this address; see Retry-After")))]
 pub async fn sign_up(
     State(s): State<AppState>,
     UserAgent(ua): UserAgent,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<SignUpRequest>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     let handle = Handle::parse(&req.handle)?;
     let name = DisplayName::parse(&req.display_name)?;
     let password = Password::parse(req.password)?;
-    Ok(session_created(s.app.sign_up(handle, name, password, ua.as_deref()).await?))
+    Ok(session_created(s.app.sign_up(handle, name, password, ua.as_deref(), from).await?))
 }
 
 /// POST /v1/sessions: sign in.
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = SignInRequest,
-    responses((status = 201, body = SessionCreated), (status = 401, body = Problem)))]
+    responses((status = 201, body = SessionCreated), (status = 401, body = Problem),
+              (status = 429, body = Problem, description = "too many failed sign-ins to this account from this address, or attempts from it; see Retry-After")))]
 pub async fn sign_in(
     State(s): State<AppState>,
     UserAgent(ua): UserAgent,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
     // A handle or password that could never be valid fails like a wrong one.
     let (Ok(handle), Ok(password)) = (Handle::parse(&req.handle), Password::parse(req.password)) else {
         return Err(clearline_core::CoreError::InvalidCredentials.into());
     };
-    Ok(session_created(s.app.sign_in(handle, password, ua.as_deref()).await?))
+    Ok(session_created(s.app.sign_in(handle, password, ua.as_deref(), from).await?))
 }
 
 /// GET /v1/sessions: my live sessions.

@@ -23,7 +23,7 @@ use maud::{DOCTYPE, Markup, html};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::extract::{ApiQuery, bearer};
+use crate::extract::{ApiQuery, ClientAddr, bearer};
 use crate::state::AppState;
 
 /// The cookie holding a browser's session token (HttpOnly, SameSite=Lax).
@@ -275,7 +275,12 @@ pub struct SignInForm {
 
 /// POST /oauth/sign-in: signs in from the authorization flow, sets the session cookie and
 /// returns to the authorization request.
-pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, OAuthForm(f): OAuthForm<SignInForm>) -> Response {
+pub async fn sign_in(
+    State(s): State<AppState>,
+    ClientAddr(from): ClientAddr,
+    jar: CookieJar,
+    OAuthForm(f): OAuthForm<SignInForm>,
+) -> Response {
     // Only back into this flow, and only something that is a valid header value (no open
     // redirect, no header injection).
     let safe = f.return_to.starts_with("/oauth/authorize?")
@@ -296,11 +301,18 @@ pub async fn sign_in(State(s): State<AppState>, jar: CookieJar, OAuthForm(f): OA
     else {
         return sign_in_response(&s, &f.return_to, true, StatusCode::UNAUTHORIZED).await;
     };
-    match s.app.sign_in(handle, password, Some("consent page")).await {
+    match s.app.sign_in(handle, password, Some("consent page"), from).await {
         Ok(signed) => {
             let session = flow_cookie(&s, SESSION_COOKIE, signed.token.expose(), SameSite::Lax);
             let jar = jar.remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/")).add(session);
             (jar, Redirect::to(&f.return_to)).into_response()
+        }
+        Err(clearline_core::CoreError::RateLimited { retry_after_secs }) => {
+            let minutes = retry_after_secs.div_ceil(60);
+            let message = format!("Too many sign-in attempts from here. Try again in {minutes} minute(s).");
+            let mut res = error_page(StatusCode::TOO_MANY_REQUESTS, &message);
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            res
         }
         Err(_) => sign_in_response(&s, &f.return_to, true, StatusCode::UNAUTHORIZED).await,
     }
