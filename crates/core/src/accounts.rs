@@ -228,6 +228,14 @@ impl<S: Store> App<S> {
         }
     }
 
+    /// Whether the session still holds, read from the store itself (not the cache): a live
+    /// connection checks this once it is registered with the hub, so a revocation that came
+    /// between its handshake and its registration is not missed.
+    pub async fn session_alive_now(&self, token: &SessionToken) -> Result<bool, CoreError> {
+        self.sessions.forget(token.id());
+        self.session_alive(token).await
+    }
+
     /// How often a long-lived connection should re-check its session, in milliseconds.
     pub fn session_recheck_ms(&self) -> i64 {
         self.settings.session_cache_ms.max(1_000)

@@ -27,6 +27,10 @@ pub struct Args {
     /// Message body size in bytes.
     #[arg(long, default_value_t = 100)]
     body_bytes: usize,
+    /// Beside the senders, one more person sends a message and deletes it, again and again,
+    /// as fast as the server answers (each deletion must erase the content from disk).
+    #[arg(long)]
+    deleter: bool,
 }
 
 pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Result<()> {
@@ -66,11 +70,37 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
             anyhow::Ok(hist)
         }
     });
+    let done = Rc::new(std::cell::Cell::new(false));
+    let deleter = {
+        let (pair, done, body) = (pairs[0].clone(), done.clone(), body.clone());
+        async move {
+            let mut deleted = 0u64;
+            if args.deleter {
+                let mut conn = wire::Conn::open(url).await?;
+                let token = pair.a.token().unwrap_or_default().to_owned();
+                while !done.get() {
+                    conn.send_and_delete(&token, &pair.conversation, &body).await?;
+                    deleted += 1;
+                }
+            }
+            anyhow::Ok(deleted)
+        }
+    };
+    let senders = async {
+        let results = join_all(workers).await;
+        done.set(true);
+        results
+    };
+    let (results, deleted) = tokio::join!(senders, deleter);
     let mut hist = world::histogram()?;
-    for h in join_all(workers).await {
+    for h in results {
         hist.add(h?)?;
     }
     let elapsed = started.elapsed();
+    if args.deleter {
+        let deleted = deleted?;
+        println!("deleter: {deleted} messages sent and deleted, {:.0}/s", deleted as f64 / elapsed.as_secs_f64());
+    }
     let client_cpu = me.cpu() - cpu0;
     println!(
         "accepted {} messages in {:.2} s: {:.0} messages/s",

@@ -87,6 +87,20 @@ impl Conn {
         Ok(())
     }
 
+    /// Sends a `text/plain` message as `token` to `conversation` and deletes it again (the
+    /// person erasing what they just wrote); fails unless both succeed.
+    pub async fn send_and_delete(&mut self, token: &str, conversation: &str, text: &str) -> anyhow::Result<()> {
+        let body = serde_json::to_vec(&SendMessageRequest { body: Some(text.to_owned()), ..Default::default() })?;
+        let path = format!("/v1/conversations/{conversation}/messages");
+        let sent = self.call(Method::POST, &path, token, Some(body), None, &[StatusCode::CREATED]).await?;
+        let id = serde_json::from_slice::<serde_json::Value>(&sent)?["id"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("no message id in {}", excerpt(&sent)))?
+            .to_owned();
+        self.call(Method::DELETE, &format!("{path}/{id}"), token, None, None, &[StatusCode::OK]).await?;
+        Ok(())
+    }
+
     /// Gets a page of messages (`path` with its query) as `token`; fails unless the server
     /// answers 200. Returns how many messages it holds and, if there are more, the id of its
     /// last one (see [`page_summary`]).

@@ -110,6 +110,10 @@ async fn run(
     socket: &mut WebSocket,
 ) -> Result<(), Stop> {
     let mut last = start;
+    // The session may have ended between the handshake and the subscription.
+    if !Box::pin(s.app.session_alive_now(token)).await.map_err(|_| Stop::Failed)? {
+        return Err(Stop::SessionEnded);
+    }
     // Replays are boxed: their store reads would otherwise widen every idle connection's task.
     Box::pin(replay(s, user, &mut last, socket)).await?;
     let mut ping = tokio::time::interval(PING_EVERY);

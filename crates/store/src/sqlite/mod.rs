@@ -162,6 +162,12 @@ impl SqliteStore {
         self.workers.stats()
     }
 
+    /// Resolves once the content of every message erased so far is gone from the WAL too
+    /// (the checkpointer's next round, within about a second).
+    pub async fn erasures_settled(&self) {
+        self.workers.erasures_settled().await;
+    }
+
     /// Whether the worker threads are alive.
     pub fn is_ready(&self) -> bool {
         self.workers.is_alive()

@@ -59,8 +59,8 @@ pub(super) struct WalPaths {
 pub(super) struct WriterState {
     /// The newest event number of each person seen so far; reloaded on a miss.
     pub(super) event_seqs: HashMap<i64, i64>,
-    /// A message was erased in this batch: checkpoint the WAL after commit so its old
-    /// content does not stay in the log file.
+    /// A message was erased in this batch: once it commits, the checkpointer empties the WAL
+    /// so the erased content's old page images go (see [`CHECKPOINT_EVERY`]).
     pub(super) erased: bool,
     /// The id the next access event gets, in either file: one sequence, so ids are unique
     /// across the two files and rise in commit order within each.
@@ -130,7 +130,13 @@ const SYNCERS: usize = 2;
 /// An fdatasync slower than this is counted as slow (`WriteStats::slow_syncs`).
 const SLOW_SYNC: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// How often the checkpointer copies the WAL back into the database file.
+/// How often the checkpointer copies the WAL back into the database file; also the longest an
+/// erased message's content stays in the main WAL after its deletion commits (unless readers
+/// keep the WAL busy; then the next round tries again). Erasures are not checkpointed one by
+/// one on the writer, which held every write behind each deletion: the checkpointer empties
+/// the WAL (a TRUNCATE checkpoint) once per round for all the deletions committed since its
+/// last round, right after a passive round copied nearly everything, so the writer is held
+/// for a few frames at most once per round however fast people delete.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// A busy handler that waits in short steps (up to about 10 s). SQLite's default one sleeps
@@ -179,9 +185,33 @@ pub(super) fn checkpoint_round(
     Ok(Some(took))
 }
 
-/// A [`checkpoint_round`] of each file (`restarted` holds each one's count), timing the RESTARTs
-/// in `counters`. A failed round is logged; the next one tries again.
+/// Empties the main WAL after erasures: a passive round copies what it can without holding
+/// anyone, then a TRUNCATE copies the rest and cuts the file to nothing, so no frame of an
+/// erased message survives. True when done; false when readers kept the WAL in use (its
+/// frames are all still there, and the next round tries again).
+fn erase_round(checkpointer: &Connection, counters: &Counters) -> rusqlite::Result<bool> {
+    checkpointer.query_row("PRAGMA main.wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    let started = std::time::Instant::now();
+    let busy: i64 = checkpointer.query_row("PRAGMA main.wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    counters.restarts.record(started.elapsed());
+    Ok(busy == 0)
+}
+
+/// A round of the checkpointer: an [`erase_round`] if messages were erased since the last one,
+/// then a [`checkpoint_round`] of each file (`restarted` holds each one's count), timing the
+/// RESTARTs in `counters`. A failed round is logged; the next one tries again.
 pub(super) fn checkpoint_both(checkpointer: &Connection, restarted: &mut [Option<i64>; 2], counters: &Counters) {
+    let erasures = counters.erasures.load(Ordering::Acquire);
+    if erasures > *counters.erased.borrow() {
+        match erase_round(checkpointer, counters) {
+            Ok(true) => {
+                restarted[0] = None;
+                counters.erased.send_replace(erasures);
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!("store: erasing checkpoint failed: {e}"),
+        }
+    }
     for (schema, restarted) in ["main", "access"].into_iter().zip(restarted) {
         match checkpoint_round(checkpointer, schema, restarted) {
             Ok(Some(took)) => counters.restarts.record(took),
@@ -200,6 +230,10 @@ pub(super) struct Counters {
     syncs: Timings,
     slow_syncs: AtomicU64,
     restarts: Timings,
+    /// Committed batches that erased a message, counted by the writer.
+    erasures: AtomicU64,
+    /// How many of those the checkpointer has emptied the WAL after.
+    erased: tokio::sync::watch::Sender<u64>,
 }
 
 /// How many times something ran, its total time and its longest, in microseconds.
@@ -331,6 +365,14 @@ impl Workers {
             restart_micros,
             slowest_restart_micros,
         }
+    }
+
+    /// Resolves once every erasure committed so far is gone from the WAL (the checkpointer's
+    /// next round after it, within about [`CHECKPOINT_EVERY`]).
+    pub(super) async fn erasures_settled(&self) {
+        let target = self.stats.erasures.load(Ordering::Acquire);
+        let mut done = self.stats.erased.subscribe();
+        let _ = done.wait_for(|n| *n >= target).await;
     }
 
     pub(super) fn is_alive(&self) -> bool {
@@ -515,11 +557,11 @@ fn write_loop(
             }
             _ => completions.into_iter().for_each(|done| done(committed)),
         }
-        // After an erasure, copy everything back and empty the WAL so the old page images go.
-        if committed && state.erased {
+        // After an erasure, the checkpointer empties the WAL so the old page images go.
+        if state.erased {
             state.erased = false;
-            if let Err(e) = conn.execute_batch("PRAGMA main.wal_checkpoint(TRUNCATE)") {
-                tracing::warn!("store: checkpoint failed: {e}");
+            if committed {
+                stats.erasures.fetch_add(1, Ordering::AcqRel);
             }
         }
     }
