@@ -29,6 +29,9 @@ pub struct Settings {
     pub reports: crate::reports::ReportSettings,
     /// Password attempts: failures per account and address, attempts per address.
     pub sign_in: crate::throttle::SignInLimits,
+    /// Whether apps' webhooks may point at loopback, private or link-local addresses (a
+    /// development or single-network setup); otherwise such targets are refused.
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             integrate_before_release: true,
             reports: crate::reports::ReportSettings::default(),
             sign_in: crate::throttle::SignInLimits::default(),
+            allow_private_webhooks: false,
         }
     }
 }

@@ -113,6 +113,9 @@ impl<S: Store> App<S> {
         if reg.redirect_uris.is_empty() || reg.redirect_uris.len() > MAX_REDIRECT_URIS {
             return Err(ValidationError::RedirectUriCount.into());
         }
+        if reg.webhook_url.as_ref().is_some_and(|u| !u.host_allowed(self.settings.allow_private_webhooks)) {
+            return Err(ValidationError::WebhookTarget.into());
+        }
         let secret = (reg.kind == ClientKind::Confidential).then(ClientSecret::generate);
         let app = self
             .store

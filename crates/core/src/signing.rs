@@ -33,7 +33,17 @@ impl ServerKey {
 
     /// An Ed25519 signature of `bytes`, base64url.
     pub fn sign(&self, bytes: &[u8]) -> String {
-        URL_SAFE_NO_PAD.encode(self.0.sign(bytes).to_bytes())
+        URL_SAFE_NO_PAD.encode(self.sign_raw(bytes))
+    }
+
+    /// An Ed25519 signature of `bytes`, as its 64 bytes.
+    pub fn sign_raw(&self, bytes: &[u8]) -> [u8; 64] {
+        self.0.sign(bytes).to_bytes()
+    }
+
+    /// The public key's 32 bytes.
+    pub fn public_key_bytes(&self) -> [u8; 32] {
+        self.0.verifying_key().to_bytes()
     }
 
     /// `payload` as a compact JWS signed with EdDSA.

@@ -98,8 +98,8 @@ impl<K: IdKind> FromStr for Token<K> {
     }
 }
 
-/// 32 random bytes for a server key.
-pub(crate) fn random_key() -> [u8; 32] {
+/// 32 random bytes from the operating system (server keys, salts, message ids).
+pub fn random_key() -> [u8; 32] {
     SessionToken::random_secret()
 }
 

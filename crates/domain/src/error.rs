@@ -72,6 +72,9 @@ pub enum ValidationError {
     /// A webhook URL broke the redirect URI rules.
     #[error("webhook URLs must be absolute https:// (or http:// on a loopback host) URLs, at most 512 bytes")]
     WebhookUrl,
+    /// A webhook URL points at an address the server does not deliver to.
+    #[error("webhook URLs must not point at loopback, private, link-local or other non-public addresses")]
+    WebhookTarget,
     /// A client kind was not `public` or `confidential`.
     #[error("client kind must be public or confidential")]
     ClientKind,

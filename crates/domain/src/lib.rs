@@ -49,7 +49,7 @@ pub use id::{
 pub use message::{Body, Card, ContentType, IdempotencyKey, MAX_BODY_BYTES, Message, MessageContent};
 pub use partner::{
     Agreement, ClientKind, MAX_GRANT_DAYS, MAX_REDIRECT_URIS, OrgName, Partner, PartnerApp, PartnerSlug, RedirectUri,
-    Scope, Scopes, Tier, WebhookUrl,
+    Scope, Scopes, Tier, WebhookUrl, webhook_target_allowed,
 };
 pub use recommendation::{Dimension, Dimensions, MAX_EXTERNAL_RECIPIENTS, RecipientKind, Title, format_day, parse_day};
 

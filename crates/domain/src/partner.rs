@@ -362,6 +362,66 @@ impl WebhookUrl {
     }
 }
 
+impl WebhookUrl {
+    /// The URL's host: a name, or an IP literal (IPv6 without its brackets).
+    pub fn host(&self) -> &str {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => authority.split(':').next().unwrap_or_default(),
+        }
+    }
+
+    /// Whether notices may be sent to this URL's host as far as it can be told without DNS: an
+    /// IP literal or `localhost` must pass [`webhook_target_allowed`]; a name is checked on
+    /// every delivery against the addresses it resolves to.
+    pub fn host_allowed(&self, allow_private: bool) -> bool {
+        let host = self.host();
+        if host.eq_ignore_ascii_case("localhost") {
+            return allow_private;
+        }
+        host.parse::<std::net::IpAddr>().map_or(true, |ip| webhook_target_allowed(ip, allow_private))
+    }
+}
+
+/// Whether a webhook may be delivered to `ip` (server-side request forgery): never to an
+/// unspecified, multicast or broadcast address, and to loopback, private (RFC 1918, RFC 4193),
+/// shared (RFC 6598), link-local or documentation addresses only when the operator allows
+/// private targets.
+pub fn webhook_target_allowed(ip: std::net::IpAddr, allow_private: bool) -> bool {
+    use std::net::IpAddr;
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    let (never, private) = match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            (
+                v4.is_unspecified() || v4.is_multicast() || v4.is_broadcast() || a == 0 || a >= 240,
+                v4.is_loopback()
+                    || v4.is_private()
+                    || v4.is_link_local()
+                    || v4.is_documentation()
+                    || (a == 100 && (64..128).contains(&b)),
+            )
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            (
+                v6.is_unspecified() || v6.is_multicast(),
+                v6.is_loopback()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80
+                    || (first == 0x2001 && v6.segments()[1] == 0x0db8),
+            )
+        }
+    };
+    !never && (allow_private || !private)
+}
+
 /// The most redirect URIs one app may register.
 pub const MAX_REDIRECT_URIS: usize = 10;
 
@@ -451,6 +511,40 @@ mod tests {
         ] {
             assert!(RedirectUri::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn webhook_targets_are_public_unless_private_ones_are_allowed() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
+            let ip = private.parse().unwrap();
+            assert!(!webhook_target_allowed(ip, false), "{private}");
+            assert!(webhook_target_allowed(ip, true), "{private} allowed by the operator");
+        }
+        for never in ["0.0.0.0", "255.255.255.255", "224.0.0.1", "::", "ff02::1"] {
+            assert!(!webhook_target_allowed(never.parse().unwrap(), true), "{never}");
+        }
+        for public in ["93.184.216.34", "2606:2800:220:1::1"] {
+            assert!(webhook_target_allowed(public.parse().unwrap(), false), "{public}");
+        }
+        let url = |u: &str| WebhookUrl::parse(u).unwrap();
+        assert_eq!(url("https://user@hooks.example:8443/x?y").host(), "hooks.example");
+        assert_eq!(url("http://[::1]:9/x").host(), "::1");
+        assert!(!url("http://127.0.0.1:9/h").host_allowed(false));
+        assert!(!url("http://localhost/h").host_allowed(false));
+        assert!(url("http://localhost/h").host_allowed(true));
+        assert!(!url("https://169.254.169.254/latest/meta-data").host_allowed(false));
+        assert!(url("https://hooks.example/h").host_allowed(false), "names are checked when resolved");
     }
 
     #[test]

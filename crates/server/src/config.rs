@@ -36,6 +36,8 @@ pub struct Config {
     pub reports: clearline_core::reports::ReportSettings,
     /// Password attempts: failed sign-ins per account and address, attempts per address.
     pub sign_in: clearline_core::throttle::SignInLimits,
+    /// Webhooks to apps.
+    pub webhooks: WebhookConfig,
     /// Requests served at once; the server answers any more at once with `503` and
     /// `Retry-After: 1` (health, readiness and metrics are always served).
     /// Env `CLEARLINE_MAX_REQUESTS_IN_FLIGHT`.
@@ -56,6 +58,16 @@ impl Config {
             n => n,
         }
     }
+}
+
+/// Webhook settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Whether apps' webhooks may point at loopback, private or link-local addresses (one
+    /// private network, development). Off: such URLs are refused at registration and never
+    /// sent to, whatever a name resolves to (server-side request forgery).
+    pub allow_private_targets: bool,
 }
 
 /// Transparency log settings.
@@ -149,6 +161,7 @@ impl Default for Config {
             transparency: TransparencyConfig::default(),
             reports: clearline_core::reports::ReportSettings::default(),
             sign_in: clearline_core::throttle::SignInLimits::default(),
+            webhooks: WebhookConfig::default(),
             max_requests_in_flight: 1024,
             http_workers: 0,
         }

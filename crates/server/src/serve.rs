@@ -109,6 +109,7 @@ pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Re
         integrate_before_release: config.transparency.integrate_before_release,
         reports: config.reports.clone(),
         sign_in: config.sign_in,
+        allow_private_webhooks: config.webhooks.allow_private_targets,
         ..Settings::default()
     };
     let key = crate::keys::load_or_create(&config.data_dir.join(crate::keys::SERVER_KEY_FILE))?;
@@ -165,7 +166,8 @@ pub async fn start_local(config: &Config, clock: Arc<dyn Clock>) -> Result<(Runn
     let interval = std::time::Duration::from_millis(config.transparency.interval_ms.max(1));
     let sequencer = tokio::spawn(sequence(state.clone(), interval));
     if let Some(feed) = state.app.take_revocation_feed() {
-        tokio::spawn(crate::webhooks::deliver(feed, state.app.server_key().cloned()));
+        let allow_private = config.webhooks.allow_private_targets;
+        tokio::spawn(crate::webhooks::deliver(feed, state.app.server_key().cloned(), allow_private));
     }
     let router = crate::routes::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();

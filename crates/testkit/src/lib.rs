@@ -44,6 +44,8 @@ fn config(dir: &std::path::Path) -> Config {
         data_dir: dir.to_path_buf(),
         ..Config::default()
     };
+    // Test webhooks listen on loopback.
+    config.webhooks.allow_private_targets = true;
     // Many servers at once: each its own operations port.
     config.metrics_listen = "127.0.0.1:0".to_owned();
     // Tests stop the process, never the machine: skip the per-commit fsync.

@@ -513,9 +513,52 @@ async fn revocation_is_announced_to_the_apps_webhook_signed_by_the_server() {
     // Signed by the server's key (the one its receipts carry); a withdrawn grant's receipt says so.
     let receipt = w.alice.client.consent_receipt(&grant.grant_id).await.unwrap();
     assert!(receipt.receipt["withdrawnAt"].is_number());
-    assert_eq!(header("clearline-key"), Some(receipt.public_key));
-    assert!(verify_ed25519(&header("clearline-key").unwrap(), &body, &header("clearline-signature").unwrap()));
-    assert!(!verify_ed25519(&header("clearline-key").unwrap(), b"{}", &header("clearline-signature").unwrap()));
+    let key = header("clearline-key").unwrap();
+    assert_eq!(key, receipt.public_key);
+    // Standard Webhooks: v1a (Ed25519) over "{webhook-id}.{webhook-timestamp}.{body}".
+    let (id, timestamp) = (header("webhook-id").unwrap(), header("webhook-timestamp").unwrap());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!((now - timestamp.parse::<i64>().unwrap()).abs() < 300, "a receiver's replay window");
+    let signature = header("webhook-signature").unwrap();
+    let signature = signature.strip_prefix("v1a,").expect("an asymmetric v1a signature");
+    let signature = {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD.decode(signature).unwrap();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    };
+    let signed = [format!("{id}.{timestamp}.").as_bytes(), body.as_slice()].concat();
+    assert!(verify_ed25519(&key, &signed, &signature));
+    // A replayed body under another id or time does not verify.
+    let replayed = [format!("{id}.{}.", now + 3600).as_bytes(), body.as_slice()].concat();
+    assert!(!verify_ed25519(&key, &replayed, &signature));
+    assert!(!verify_ed25519(&key, &body, &signature), "the bare body is not what is signed");
+}
+
+#[tokio::test]
+async fn webhooks_to_private_addresses_are_refused_unless_the_operator_allows_them() {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_millis(1_700_000_000_000)));
+    let ts = TestServer::spawn_configured(clock, |c| c.webhooks.allow_private_targets = false).await;
+    let op = ts.operator("root").await;
+    let flix = ts.partner_app(&op, "flix", "standard", ALL_STANDARD).await;
+    let register = async |url: &str| {
+        let request = clearline_api_types::RegisterAppRequest {
+            name: "Hooked".into(),
+            client_type: "confidential".into(),
+            redirect_uris: vec![clearline_testkit::partner::REDIRECT_URI.into()],
+            webhook_url: Some(url.into()),
+        };
+        op.client.register_app(&flix.partner_id, &request).await
+    };
+    for target in [
+        "http://127.0.0.1:9/hooks",
+        "http://localhost/hooks",
+        "https://169.254.169.254/latest",
+        "https://10.0.0.7/h",
+        "http://[::1]:9/h",
+    ] {
+        assert_problem(register(target).await, 422, ErrorCode::ValidationFailed);
+    }
+    register("https://hooks.streamflix.example/clearline").await.unwrap();
 }
 
 #[tokio::test]

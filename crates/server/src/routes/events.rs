@@ -96,7 +96,18 @@ async fn connection(s: AppState, me: Principal, token: SessionToken, start: Even
             Stop::ClientGone => (1000, ""),
         };
         let frame = CloseFrame { code, reason: reason.into() };
-        let _ = socket.send(Message::Close(Some(frame))).await;
+        if socket.send(Message::Close(Some(frame))).await.is_ok() {
+            // The closing handshake (RFC 6455 §7.1.1): wait briefly for the client's Close before
+            // dropping the connection, so it reads ours instead of a reset.
+            let answered = async {
+                while let Some(Ok(message)) = socket.recv().await {
+                    if matches!(message, Message::Close(_)) {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(Duration::from_secs(1), answered).await;
+        }
     }
     s.metrics.websockets.dec();
 }
