@@ -459,7 +459,7 @@ pub struct RecommendationResponse {
 /// One cell of a daily report. An absent count was withheld (below the minimum count).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReportRow {
-    /// `YYYY-MM-DD` (UTC).
+    /// `YYYY-MM-DD`: a day in the time zone of the partner's agreement.
     pub date: String,
     /// The interface.
     pub interface: String,

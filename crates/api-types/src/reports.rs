@@ -1,6 +1,7 @@
 //! Partner reports on the wire: reports a partner hands in (`/partner/v1/reports`), their
 //! obligations, the platform's own counts as handed to a partner, and the operator's
-//! reconciliation. Dates are `YYYY-MM-DD` (UTC); a period is `from..=to`.
+//! reconciliation. Dates are `YYYY-MM-DD` days in the time zone of the partner's agreement (`UTC`
+//! unless agreed otherwise); a period is `from..=to`.
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

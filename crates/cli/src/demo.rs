@@ -312,9 +312,10 @@ async fn seed_report_history<S: Store>(
 /// Prints the Streamflix app's credentials.
 pub fn print_streamflix(sf: &Streamflix) {
     println!(
-        "Partner Streamflix (extended agreement), app client_id {} and client_secret {}",
+        "Partner Streamflix (extended agreement; its report days are America/Los_Angeles days), app client_id {} and client_secret {}",
         sf.client_id, sf.client_secret
     );
-    println!("  redirect URI {STREAMFLIX_REDIRECT}; walk-through in docs/partner-guide.md");
+    println!("  redirect URI {STREAMFLIX_REDIRECT}");
+    println!("  walk-through in docs/partner-guide.md");
     println!("  operator account: handle \"operator\", same password");
 }

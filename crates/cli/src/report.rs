@@ -25,10 +25,10 @@ pub struct ReportArgs {
     /// The partner's slug.
     #[arg(long)]
     pub partner: String,
-    /// First day, YYYY-MM-DD (UTC).
+    /// First day, YYYY-MM-DD: a day in the time zone of the partner's agreement.
     #[arg(long)]
     pub from: String,
-    /// Last day, YYYY-MM-DD (UTC), inclusive.
+    /// Last day, YYYY-MM-DD in the agreement's time zone, inclusive.
     #[arg(long)]
     pub to: String,
     /// Output format.

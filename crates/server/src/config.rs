@@ -137,6 +137,10 @@ pub struct StorageConfig {
     pub readers: usize,
     /// Most writes committed together in one transaction.
     pub max_batch: usize,
+    /// The longest, in milliseconds, a deleted message's content stays in the database's WAL
+    /// (it leaves the database file itself at once): the WAL is emptied at most this often,
+    /// for every deletion since, which briefly holds writes.
+    pub erase_within_ms: u64,
 }
 
 /// Session settings.
@@ -176,7 +180,7 @@ impl Default for LogConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { synchronous: Synchronous::Full, readers: 4, max_batch: 512 }
+        Self { synchronous: Synchronous::Full, readers: 4, max_batch: 512, erase_within_ms: 1000 }
     }
 }
 

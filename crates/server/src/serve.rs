@@ -99,6 +99,7 @@ pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Re
     options.synchronous = config.storage.synchronous;
     options.readers = config.storage.readers;
     options.max_batch = config.storage.max_batch;
+    options.erase_within = std::time::Duration::from_millis(config.storage.erase_within_ms.max(1));
     let store = SqliteStore::open(options)?;
     let settings = Settings {
         session_ttl_ms: i64::from(config.sessions.ttl_days) * 24 * 3600 * 1000,

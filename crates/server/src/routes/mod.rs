@@ -30,8 +30,8 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(oauth::metadata, oauth::authorize, oauth::token, oauth::revoke, oauth::introspect,
-          log::checkpoint, log::key, log::tile),
+    paths(oauth::metadata, oauth::authorize, oauth::decide, oauth::sign_in, oauth::token, oauth::revoke,
+          oauth::introspect, recommendations::follow, log::checkpoint, log::key, log::tile),
     info(title = "Clearline API", description = "People, friends, conversations and realtime messages. Errors are RFC 9457 problem details."),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "social"), (name = "conversations"), (name = "messages"), (name = "events"),

@@ -275,6 +275,14 @@ pub struct SignInForm {
 
 /// POST /oauth/sign-in: signs in from the authorization flow, sets the session cookie and
 /// returns to the authorization request.
+#[utoipa::path(post, path = "/oauth/sign-in", tag = "oauth",
+    request_body(content = SignInFormDoc, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "signed in: `clearline_session` cookie set (HttpOnly, SameSite=Lax, Secure on https), back to `return_to`"),
+              (status = 400, description = "`return_to` is not an authorization request (HTML)", content_type = "text/html"),
+              (status = 401, description = "wrong handle or password: the form again (HTML)", content_type = "text/html"),
+              (status = 403, description = "the form's CSRF token does not match this browser's `clearline_login` cookie (HTML)", content_type = "text/html"),
+              (status = 413, body = OAuthErrorResponse), (status = 415, body = OAuthErrorResponse),
+              (status = 429, description = "too many sign-in attempts from this address (HTML, Retry-After)", content_type = "text/html")))]
 pub async fn sign_in(
     State(s): State<AppState>,
     ClientAddr(from): ClientAddr,
@@ -318,7 +326,45 @@ pub async fn sign_in(
     }
 }
 
+/// The sign-in form's fields, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct SignInFormDoc {
+    /// The handle.
+    handle: String,
+    /// The password.
+    password: String,
+    /// The authorization request to return to (`/oauth/authorize?…`).
+    return_to: String,
+    /// The CSRF token of the sign-in page (bound to the `clearline_login` cookie).
+    csrf: String,
+}
+
+/// The consent form's fields, for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ConsentFormDoc {
+    /// The authorization request's parameters, as hidden fields: `client_id`, `redirect_uri`,
+    /// `response_type`, `scope`, `state`, `code_challenge`, `code_challenge_method`.
+    client_id: String,
+    /// The consent page's CSRF token (bound to the session).
+    csrf: String,
+    /// `allow` or `deny`.
+    decision: String,
+    /// One `grant_<scope>=on` field per scope the person left ticked.
+    #[schema(rename = "grant_inbox:read")]
+    grant_example: Option<String>,
+}
+
 /// POST /oauth/authorize: the person's answer on the consent page.
+#[utoipa::path(post, path = "/oauth/authorize", tag = "oauth",
+    request_body(content = ConsentFormDoc, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "back to the redirect URI with `code` (or `error=access_denied`), `state` and `iss`"),
+              (status = 400, description = "unknown client or unregistered redirect URI (HTML, no redirect)", content_type = "text/html"),
+              (status = 401, description = "no signed-in session (HTML)", content_type = "text/html"),
+              (status = 403, description = "the form's CSRF token is not this session's (HTML)", content_type = "text/html"),
+              (status = 413, body = OAuthErrorResponse), (status = 415, body = OAuthErrorResponse),
+              (status = 500, description = "the server failed (HTML)", content_type = "text/html")))]
 pub async fn decide(
     State(s): State<AppState>,
     headers: HeaderMap,

@@ -74,6 +74,12 @@ fn is_preview(headers: &HeaderMap) -> bool {
 
 /// GET|HEAD /r/{code}: a tracked link. Counts the click (not for HEAD or link previews) and
 /// redirects to the title; unknown or expired codes get a plain 404 page, never a redirect.
+#[utoipa::path(get, path = "/r/{code}", tag = "recommendations",
+    params(("code" = String, Path, description = "the tracked link's code")),
+    responses((status = 302, description = "to the title's URL; counted once per link per report day (not for HEAD or link previews)"),
+              (status = 404, description = "unknown or expired link (HTML)", content_type = "text/html"),
+              (status = 500, body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 pub async fn follow(
     State(s): State<AppState>,
     method: Method,

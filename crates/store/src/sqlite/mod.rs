@@ -53,12 +53,21 @@ pub struct SqliteOptions {
     pub max_batch: usize,
     /// Sync level.
     pub synchronous: Synchronous,
+    /// The longest an erased message's content may stay in the main WAL after its deletion
+    /// commits: the checkpointer empties the WAL at most this often, for all deletions since.
+    pub erase_within: std::time::Duration,
 }
 
 impl SqliteOptions {
     /// Defaults for a database file at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        Self { path: path.into(), readers: 4, max_batch: 512, synchronous: Synchronous::Full }
+        Self {
+            path: path.into(),
+            readers: 4,
+            max_batch: 512,
+            synchronous: Synchronous::Full,
+            erase_within: std::time::Duration::from_secs(1),
+        }
     }
 
     /// The access file: the main file's name with `-access` before its extension
@@ -153,6 +162,7 @@ impl SqliteStore {
             options.max_batch.max(1),
             options.synchronous == Synchronous::Full,
             next_event_id,
+            options.erase_within,
         )?;
         Ok(Self { workers: Arc::new(workers), tokens: Arc::default() })
     }

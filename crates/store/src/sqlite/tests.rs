@@ -131,7 +131,7 @@ async fn deleted_message_content_is_gone_from_the_file() {
     // The checkpointer's next round (run here rather than waited for) empties the WAL.
     let options = SqliteOptions::new(dir.path().join("db.sqlite"));
     let checkpointer = connect(&options.path, &options.access_path(), false).unwrap();
-    workers::checkpoint_both(&checkpointer, &mut [None, None], &store.workers.stats);
+    workers::checkpoint_both(&checkpointer, &mut [None, None], &store.workers.stats, true);
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "secret found on disk");
@@ -171,7 +171,7 @@ async fn after_a_checkpoint_round_the_wal_is_overwritten_from_its_start_not_grow
     // A round of the store's checkpointer starts it over, and counts the time.
     let options = SqliteOptions::new(dir.path().join("db.sqlite"));
     let checkpointer = connect(&options.path, &options.access_path(), false).unwrap();
-    workers::checkpoint_both(&checkpointer, &mut [None, None], &store.workers.stats);
+    workers::checkpoint_both(&checkpointer, &mut [None, None], &store.workers.stats, true);
     let s = store.write_stats();
     assert!(s.restarts >= 1, "{s:?}");
     // The longest is one of them: at most their total, at least their mean.

@@ -197,16 +197,24 @@ fn erase_round(checkpointer: &Connection, counters: &Counters) -> rusqlite::Resu
     Ok(busy == 0)
 }
 
-/// A round of the checkpointer: an [`erase_round`] if messages were erased since the last one,
-/// then a [`checkpoint_round`] of each file (`restarted` holds each one's count), timing the
-/// RESTARTs in `counters`. A failed round is logged; the next one tries again.
-pub(super) fn checkpoint_both(checkpointer: &Connection, restarted: &mut [Option<i64>; 2], counters: &Counters) {
+/// A round of the checkpointer: with `may_erase`, an [`erase_round`] if messages were erased
+/// since the last one; then a [`checkpoint_round`] of each file (`restarted` holds each one's
+/// count), timing the RESTARTs in `counters`. A failed round is logged; the next one tries
+/// again. Whether it emptied the WAL for erasures.
+pub(super) fn checkpoint_both(
+    checkpointer: &Connection,
+    restarted: &mut [Option<i64>; 2],
+    counters: &Counters,
+    may_erase: bool,
+) -> bool {
     let erasures = counters.erasures.load(Ordering::Acquire);
-    if erasures > *counters.erased.borrow() {
+    let mut erased = false;
+    if may_erase && erasures > *counters.erased.borrow() {
         match erase_round(checkpointer, counters) {
             Ok(true) => {
                 restarted[0] = None;
                 counters.erased.send_replace(erasures);
+                erased = true;
             }
             Ok(false) => {}
             Err(e) => tracing::warn!("store: erasing checkpoint failed: {e}"),
@@ -219,6 +227,7 @@ pub(super) fn checkpoint_both(checkpointer: &Connection, restarted: &mut [Option
             Err(e) => tracing::warn!("store: background checkpoint of {schema} failed: {e}"),
         }
     }
+    erased
 }
 
 /// Totals kept by the writer and the syncer, for metrics.
@@ -293,6 +302,7 @@ impl Workers {
         max_batch: usize,
         durable: bool,
         next_event_id: i64,
+        erase_within: std::time::Duration,
     ) -> Result<Self, StoreError> {
         // With `durable`, answers wait for an fdatasync of the WAL done by syncer threads, so
         // the writer runs the next batch while the disk flushes the last one.
@@ -342,8 +352,13 @@ impl Workers {
             .spawn(move || {
                 // Runs until the store is dropped (the channel disconnects).
                 let mut restarted = [None, None];
-                while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
-                    checkpoint_both(&checkpointer, &mut restarted, &counters);
+                let every = CHECKPOINT_EVERY.min(erase_within.max(std::time::Duration::from_millis(10)));
+                let mut last_erase = std::time::Instant::now();
+                while let Err(flume::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                    let may_erase = last_erase.elapsed() + every / 2 >= erase_within;
+                    if checkpoint_both(&checkpointer, &mut restarted, &counters, may_erase) {
+                        last_erase = std::time::Instant::now();
+                    }
                 }
             })
             .map_err(|e| StoreError::Open(e.to_string()))?;
