@@ -54,6 +54,23 @@ async fn the_openapi_document_describes_every_route() {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} missing");
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // Every problem is documented as application/problem+json, and every secured operation
+    // documents 401 (schemathesis checks the rest against the server in CI).
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let json_problem = response["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .is_some_and(|r| r.ends_with("/Problem"));
+                assert!(!json_problem, "{method} {path} {status}: a problem documented as application/json");
+            }
+            if op.get("security").and_then(|s| s.as_array()).is_some_and(|s| !s.is_empty()) {
+                assert!(op["responses"].get("401").is_some(), "{method} {path} does not document 401");
+            }
+        }
+    }
+    assert!(paths.contains_key("/r/{code}") && paths["/oauth/sign-in"].get("post").is_some());
+    assert!(paths["/oauth/authorize"].get("post").is_some());
 }
 
 #[tokio::test]

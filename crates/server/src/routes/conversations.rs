@@ -108,7 +108,8 @@ pub async fn add_members(
 /// DELETE /v1/conversations/{id}/members/{user_id}: leave a group, or remove a member of mine.
 #[utoipa::path(delete, path = "/v1/conversations/{id}/members/{user_id}", tag = "conversations",
     security(("session" = [])), params(("id" = String, Path), ("user_id" = String, Path)),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 422, body = Problem, description = "only groups can be left")))]
 pub async fn remove_member(
     State(s): State<AppState>,
     Auth(me): Auth,

@@ -9,6 +9,7 @@ mod events;
 mod log;
 pub(crate) mod messages;
 pub(crate) mod oauth;
+mod openapi;
 mod ops;
 mod partner;
 pub mod recommendations;
@@ -75,6 +76,13 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The served OpenAPI document: the generated one, completed with every implied answer.
+fn document(doc: &OpenApiDoc) -> String {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    openapi::complete(&mut value);
+    value.to_string()
+}
+
 /// The operations listener's router: `/metrics` (Prometheus), kept off the public API.
 pub fn operations_router(state: AppState) -> Router {
     Router::new().route("/metrics", axum::routing::get(ops::metrics)).fallback(ops::not_found).with_state(state)
@@ -139,7 +147,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .split_for_parts();
-    let doc: std::sync::Arc<str> = doc.to_json().unwrap_or_default().into();
+    let doc: std::sync::Arc<str> = document(&doc).into();
     api.route("/openapi.json", axum::routing::get(move || ops::openapi(doc.clone())))
         .route("/.well-known/oauth-authorization-server", axum::routing::get(oauth::metadata))
         .route("/oauth/authorize", axum::routing::get(oauth::authorize).post(oauth::decide))

@@ -114,7 +114,8 @@ pub async fn blocks(State(s): State<AppState>, Auth(me): Auth) -> Result<Json<Ve
 
 /// PUT /v1/blocks/{user_id}: block someone.
 #[utoipa::path(put, path = "/v1/blocks/{user_id}", tag = "social", security(("session" = [])),
-    params(("user_id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
+    params(("user_id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem, description = "that is you")))]
 pub async fn block(State(s): State<AppState>, Auth(me): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     s.app.block(me, path_id(&id, "user")?).await?;
     Ok(StatusCode::NO_CONTENT)
