@@ -2,6 +2,9 @@
 //! operator's admin API (`/admin/v1`) and a person's controls (Connected apps, settings, app
 //! blocks, access history). People appear in partner responses only by app-scoped id (`pu_…`).
 
+use clearline_domain::{
+    AppScopedId, Card, ContentType, Dimension, Dimensions, MAX_RECIPIENTS, MessageContent, Title, ValidationError,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -45,6 +48,19 @@ pub struct PartnerSendRequest {
     /// An optional link card.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardBody>,
+}
+
+impl PartnerSendRequest {
+    /// The send in domain terms: 1 to 50 app-scoped ids, a `text/plain` message, the card.
+    pub fn parse(self) -> Result<(Vec<AppScopedId>, MessageContent, Option<Card>), ValidationError> {
+        if self.to.is_empty() || self.to.len() > MAX_RECIPIENTS {
+            return Err(ValidationError::Recipients);
+        }
+        let to = self.to.iter().map(|r| AppScopedId::parse(r)).collect::<Result<Vec<_>, _>>()?;
+        let content = MessageContent::new(ContentType::text_plain(), self.text.into_bytes())?;
+        let card = self.card.map(|c| Card::new(&c.title, &c.url, c.image_url.as_deref())).transpose()?;
+        Ok((to, content, card))
+    }
 }
 
 /// A message as an app sees it. Exactly one of `text` (shown), `redacted: true` (the sender
@@ -445,6 +461,20 @@ pub struct RecommendationRequest {
     /// The message text (default: "Recommended: <title name>").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl RecommendationRequest {
+    /// The title, the report dimensions and the friends, in domain terms.
+    pub fn parts(&self) -> Result<(Title, Dimensions, Vec<AppScopedId>), ValidationError> {
+        let title = Title::new(&self.title.id, &self.title.name, &self.title.url, self.title.image_url.as_deref())?;
+        let dimensions = Dimensions {
+            interface: Dimension::parse(&self.interface)?,
+            initiation_surface: Dimension::parse(&self.initiation_surface)?,
+            variant: Dimension::parse(&self.variant)?,
+        };
+        let to = self.to.iter().map(|r| AppScopedId::parse(r)).collect::<Result<_, _>>()?;
+        Ok((title, dimensions, to))
+    }
 }
 
 /// `POST /partner/v1/recommendations` response.

@@ -3,6 +3,7 @@
 //! reconciliation. Dates are `YYYY-MM-DD` days in the time zone of the partner's agreement (`UTC`
 //! unless agreed otherwise); a period is `from..=to`.
 
+use clearline_domain::report::{RawValue, ReportDraft};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -171,4 +172,58 @@ pub struct ReconciliationResponse {
     pub flagged: usize,
     /// Every platform-recipient cell either side has.
     pub cells: Vec<ReconciledRow>,
+}
+
+/// A report handed in as JSON (`{"from", "to", "rows": [{…}]}`), every value kept as it came
+/// for the domain to check and name; a body that is not that shape is refused with why.
+pub fn report_from_json(body: &[u8]) -> Result<ReportDraft, String> {
+    let doc: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let text = |k: &str| doc.get(k).and_then(serde_json::Value::as_str).map(str::to_owned);
+    let (Some(from), Some(to), Some(rows)) =
+        (text("from"), text("to"), doc.get("rows").and_then(serde_json::Value::as_array))
+    else {
+        return Err("a report is {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"rows\": [...]}".to_owned());
+    };
+    let rows = rows
+        .iter()
+        .map(|row| {
+            let fields = row.as_object().ok_or_else(|| "each row is an object".to_owned())?;
+            Ok(fields
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => RawValue::Text(s.clone()),
+                        serde_json::Value::Number(n) => {
+                            n.as_i64().map_or_else(|| RawValue::Other(n.to_string()), RawValue::Int)
+                        }
+                        other => RawValue::Other(other.to_string()),
+                    };
+                    (k.clone(), v)
+                })
+                .collect())
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(ReportDraft { from, to, rows })
+}
+
+/// A report handed in as CSV (a header line naming the columns, then rows) for the period
+/// `from..=to` (given apart, in the query), every value kept as text.
+pub fn report_from_csv(body: &[u8], from: String, to: String) -> Result<ReportDraft, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(body);
+    let header: Vec<String> =
+        reader.headers().map_err(|e| format!("bad CSV header: {e}"))?.iter().map(str::to_owned).collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("bad CSV: {e}"))?;
+        let row = record
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let name = header.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
+                (name, RawValue::Text(v.to_owned()))
+            })
+            .collect();
+        rows.push(row);
+    }
+    Ok(ReportDraft { from, to, rows })
 }

@@ -10,10 +10,7 @@ use clearline_api_types::{
     PartnerMessagePage, PartnerPerson, PartnerSendRequest, PartnerSent, PartnerThread, PartnerThreadPage, Problem,
 };
 use clearline_core::partner_access::{AppContent, AppMessage, AppThread};
-use clearline_domain::{
-    AccessEventId, AppScopedId, Card, ContentType, ConversationId, MAX_PAGE_LIMIT, MAX_RECIPIENTS, MessageContent,
-    MessageId, PageRequest, ValidationError,
-};
+use clearline_domain::{AccessEventId, ConversationId, MAX_PAGE_LIMIT, MessageId, PageRequest, ValidationError};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, PartnerBearer, path_id};
@@ -103,12 +100,7 @@ pub async fn send(
     PartnerBearer(t): PartnerBearer,
     ApiJson(req): ApiJson<PartnerSendRequest>,
 ) -> Result<(StatusCode, Json<PartnerSent>), ApiError> {
-    if req.to.is_empty() || req.to.len() > MAX_RECIPIENTS {
-        return Err(ValidationError::Recipients.into());
-    }
-    let to = req.to.iter().map(|r| AppScopedId::parse(r)).collect::<Result<Vec<_>, _>>()?;
-    let content = MessageContent::new(ContentType::text_plain(), req.text.into_bytes())?;
-    let card = req.card.map(|c| Card::new(&c.title, &c.url, c.image_url.as_deref())).transpose()?;
+    let (to, content, card) = req.parse()?;
     let sent = s.app.partner_send(t.as_deref(), to, content, card).await?;
     Ok((StatusCode::CREATED, Json(PartnerSent { items: sent.into_iter().map(message).collect() })))
 }

@@ -10,7 +10,7 @@ use clearline_api_types::{
 };
 use clearline_core::recommendations::{RecommendRequest, ReportCell};
 use clearline_domain::report::Period;
-use clearline_domain::{AppScopedId, Dimension, Dimensions, Partner, PartnerId, Title, format_day, parse_day};
+use clearline_domain::{Partner, PartnerId, format_day, parse_day};
 
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Auth, PartnerBearer, path_id};
@@ -28,17 +28,8 @@ pub async fn recommend(
     PartnerBearer(t): PartnerBearer,
     ApiJson(req): ApiJson<RecommendationRequest>,
 ) -> Result<(StatusCode, Json<RecommendationResponse>), ApiError> {
-    let r = RecommendRequest {
-        title: Title::new(&req.title.id, &req.title.name, &req.title.url, req.title.image_url.as_deref())?,
-        dimensions: Dimensions {
-            interface: Dimension::parse(&req.interface)?,
-            initiation_surface: Dimension::parse(&req.initiation_surface)?,
-            variant: Dimension::parse(&req.variant)?,
-        },
-        to: req.to.iter().map(|r| AppScopedId::parse(r)).collect::<Result<_, _>>()?,
-        external: req.external,
-        text: req.text,
-    };
+    let (title, dimensions, to) = req.parts()?;
+    let r = RecommendRequest { title, dimensions, to, external: req.external, text: req.text };
     let done = s.app.partner_recommend(t.as_deref(), r, &s.issuer).await?;
     let body = RecommendationResponse {
         items: done.messages.into_iter().map(message).collect(),

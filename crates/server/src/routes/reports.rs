@@ -6,14 +6,14 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use clearline_api_types::reports::{report_from_csv, report_from_json};
 use clearline_api_types::{
     BudgetSpent, ObligationBody, ObligationsResponse, PeriodQuery, PlatformReportResponse, Problem, ReconciledRow,
     ReconciliationQuery, ReconciliationResponse, SubmitReportBody, SubmittedReportBody,
 };
-use clearline_domain::report::{ObligationStatus, Period, RawValue, ReportDraft};
+use clearline_domain::report::{ObligationStatus, Period};
 use clearline_domain::{Partner, PartnerId, format_day, parse_day};
 use clearline_store::SubmittedReport;
-use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Auth, PartnerClient, path_id};
@@ -37,56 +37,6 @@ fn malformed(what: &str) -> ApiError {
     ApiError::Malformed(what.to_owned())
 }
 
-/// A JSON body (`{from, to, rows: [{…}]}`) as a draft, every value kept as it came.
-fn json_draft(body: &[u8]) -> Result<ReportDraft, ApiError> {
-    let doc: Value = serde_json::from_slice(body).map_err(|e| malformed(&format!("not JSON: {e}")))?;
-    let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_owned);
-    let (Some(from), Some(to), Some(rows)) = (text("from"), text("to"), doc.get("rows").and_then(Value::as_array))
-    else {
-        return Err(malformed("a report is {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"rows\": [...]}"));
-    };
-    let rows = rows
-        .iter()
-        .map(|row| {
-            let fields = row.as_object().ok_or_else(|| malformed("each row is an object"))?;
-            Ok(fields
-                .iter()
-                .map(|(k, v)| {
-                    let v = match v {
-                        Value::String(s) => RawValue::Text(s.clone()),
-                        Value::Number(n) => n.as_i64().map_or_else(|| RawValue::Other(n.to_string()), RawValue::Int),
-                        other => RawValue::Other(other.to_string()),
-                    };
-                    (k.clone(), v)
-                })
-                .collect())
-        })
-        .collect::<Result<_, ApiError>>()?;
-    Ok(ReportDraft { from, to, rows })
-}
-
-/// A CSV body (a header line naming the columns, then rows) as a draft; the period comes
-/// from the query.
-fn csv_draft(body: &[u8], period: PeriodQuery) -> Result<ReportDraft, ApiError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(body);
-    let header: Vec<String> =
-        reader.headers().map_err(|e| malformed(&format!("bad CSV header: {e}")))?.iter().map(str::to_owned).collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| malformed(&format!("bad CSV: {e}")))?;
-        let row = record
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let name = header.get(i).cloned().unwrap_or_else(|| format!("column {}", i + 1));
-                (name, RawValue::Text(v.to_owned()))
-            })
-            .collect();
-        rows.push(row);
-    }
-    Ok(ReportDraft { from: period.from, to: period.to, rows })
-}
-
 /// POST /partner/v1/reports: hand in the report for one period, as JSON or as CSV
 /// (`Content-Type: text/csv`, period in the query). A resubmission is a new version.
 #[utoipa::path(post, path = "/partner/v1/reports", tag = "reports", security(("client" = [])),
@@ -108,9 +58,9 @@ pub async fn submit(
     let draft = if kind.starts_with("text/csv") {
         let period = serde_urlencoded::from_str::<PeriodQuery>(query.as_deref().unwrap_or(""))
             .map_err(|_| malformed("a CSV report needs ?from=YYYY-MM-DD&to=YYYY-MM-DD"))?;
-        csv_draft(&body, period)?
+        report_from_csv(&body, period.from, period.to).map_err(ApiError::Malformed)?
     } else if kind.starts_with("application/json") {
-        json_draft(&body)?
+        report_from_json(&body).map_err(ApiError::Malformed)?
     } else {
         return Err(malformed("send application/json or text/csv"));
     };

@@ -26,7 +26,7 @@ use rusqlite::Connection;
 
 use crate::StoreError;
 pub use workers::WriteStats;
-use workers::{WalPaths, Workers};
+use workers::{Tuning, WalPaths, Workers};
 
 /// How durable an acknowledged write is. SQLite itself runs with `synchronous = NORMAL` in WAL
 /// mode (no corruption on power loss, last commits may be lost); with `Full` the store adds an
@@ -159,10 +159,12 @@ impl SqliteStore {
             readers,
             checkpointer,
             WalPaths { main: wal(&options.path), access: wal(&access) },
-            options.max_batch.max(1),
-            options.synchronous == Synchronous::Full,
+            Tuning {
+                max_batch: options.max_batch.max(1),
+                durable: options.synchronous == Synchronous::Full,
+                erase_within: options.erase_within,
+            },
             next_event_id,
-            options.erase_within,
         )?;
         Ok(Self { workers: Arc::new(workers), tokens: Arc::default() })
     }

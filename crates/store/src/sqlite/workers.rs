@@ -48,6 +48,14 @@ impl Files {
     }
 }
 
+/// How the workers run: the largest batch, whether answers wait for an fsync, and how soon
+/// erased content must leave the WAL.
+pub(super) struct Tuning {
+    pub(super) max_batch: usize,
+    pub(super) durable: bool,
+    pub(super) erase_within: std::time::Duration,
+}
+
 /// The WAL files of the main database and of the access file.
 pub(super) struct WalPaths {
     pub(super) main: PathBuf,
@@ -299,11 +307,10 @@ impl Workers {
         readers: Vec<Connection>,
         checkpointer: Connection,
         wals: WalPaths,
-        max_batch: usize,
-        durable: bool,
+        tuning: Tuning,
         next_event_id: i64,
-        erase_within: std::time::Duration,
     ) -> Result<Self, StoreError> {
+        let Tuning { max_batch, durable, erase_within } = tuning;
         // With `durable`, answers wait for an fdatasync of the WAL done by syncer threads, so
         // the writer runs the next batch while the disk flushes the last one.
         let stats = Arc::new(Counters::default());
