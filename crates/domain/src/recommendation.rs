@@ -84,44 +84,26 @@ impl Title {
 /// The most external recipients one recommendation may ask links for.
 pub const MAX_EXTERNAL_RECIPIENTS: u32 = 100;
 
-/// The civil date (proleptic Gregorian) of a day since 1970-01-01, as `YYYY-MM-DD`.
+/// Day 0: 1970-01-01.
+const EPOCH: jiff::civil::Date = jiff::civil::date(1970, 1, 1);
+
+/// The civil date (proleptic Gregorian, `jiff`) of a day since 1970-01-01, as `YYYY-MM-DD`.
+/// Days outside the years -9999..=9999 (never stored) print as `day N`.
 pub fn format_day(day: i64) -> String {
-    // H. Hinnant's civil_from_days.
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    jiff::Span::new()
+        .try_days(day)
+        .ok()
+        .and_then(|span| EPOCH.checked_add(span).ok())
+        .map_or_else(|| format!("day {day}"), |date| date.strftime("%Y-%m-%d").to_string())
 }
 
-/// Parses `YYYY-MM-DD` into days since 1970-01-01.
+/// Parses `YYYY-MM-DD` (exactly: four-digit year, real dates only) into days since 1970-01-01.
 pub fn parse_day(text: &str) -> Result<i64, ValidationError> {
-    let bad = ValidationError::Date;
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { return Err(bad) };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return Err(bad);
-    }
-    let (y, m, d): (i64, i64, i64) =
-        (y.parse().map_err(|_| bad.clone())?, m.parse().map_err(|_| bad.clone())?, d.parse().map_err(|_| bad.clone())?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return Err(bad);
-    }
-    // H. Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let day = era * 146_097 + doe - 719_468;
-    // Refuse dates like 02-30 that only roll over.
-    if format_day(day) == text { Ok(day) } else { Err(bad) }
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let date: jiff::civil::Date = text.parse().ok().filter(|_| shaped).ok_or(ValidationError::Date)?;
+    let span = EPOCH.until(date).map_err(|_| ValidationError::Date)?;
+    Ok(i64::from(span.get_days()))
 }
 
 #[cfg(test)]

@@ -203,3 +203,11 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     state.metrics.requests.get_or_create(&RequestLabels { method, route, status }).inc();
     res
 }
+
+/// The span every request is handled in (tower-http's trace layer): its method and route
+/// template, never its path values, query string or body, so ids and tokens stay out of logs.
+/// Errors logged while handling it (a 5xx's cause) carry these fields.
+pub fn request_span(req: &Request) -> tracing::Span {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!("request", method = %req.method(), route)
+}

@@ -161,6 +161,8 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/introspect", axum::routing::post(oauth::introspect))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
+        // Inside the router, so the span names the matched route template.
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(crate::metrics::request_span))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::admission::admit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
