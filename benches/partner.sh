@@ -12,10 +12,11 @@ if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then mode=$1; shift; fi
 cargo build --release -q -p clearline-cli -p clearline-loadgen
 dir=$(mktemp -d)
 out="$dir/demo.out"
-# The load generator signs up and in all its people from one address: lift the per-address
-# password limits that would (rightly) refuse that from a stranger.
+# The load generator signs up and in all its people from one address and drives each person
+# far harder than anyone could by hand: lift the limits that would (rightly) refuse that.
 export CLEARLINE_SIGN_IN__PER_ADDRESS_BURST=1000000 CLEARLINE_SIGN_IN__PER_ADDRESS_PER_MINUTE=1000000 \
-  CLEARLINE_SIGN_IN__PER_ADDRESS_CONCURRENT=1024
+  CLEARLINE_SIGN_IN__PER_ADDRESS_CONCURRENT=1024 CLEARLINE_CLIENT__PER_PERSON_BURST=1000000 \
+  CLEARLINE_CLIENT__PER_PERSON_PER_SECOND=1000000 CLEARLINE_CLIENT__WEBSOCKETS_PER_PERSON=100000
 CLEARLINE_PARTNER__PER_PERSON_PER_MINUTE=1000000000 CLEARLINE_PARTNER__PER_APP_PER_MINUTE=1000000000 \
   CLEARLINE_LOG__FILTER=warn ./target/release/clearline demo --listen 127.0.0.1:0 --data-dir "$dir/data" >"$out" 2>&1 &
 pid=$!

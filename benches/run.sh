@@ -14,10 +14,11 @@ shift
 cargo build --release -q -p clearline-cli -p clearline-loadgen
 data=$(mktemp -d)
 port=18080
-# The load generator signs up and in all its people from one address: lift the per-address
-# password limits that would (rightly) refuse that from a stranger.
+# The load generator signs up and in all its people from one address and drives each person
+# far harder than anyone could by hand: lift the limits that would (rightly) refuse that.
 export CLEARLINE_SIGN_IN__PER_ADDRESS_BURST=1000000 CLEARLINE_SIGN_IN__PER_ADDRESS_PER_MINUTE=1000000 \
-  CLEARLINE_SIGN_IN__PER_ADDRESS_CONCURRENT=1024
+  CLEARLINE_SIGN_IN__PER_ADDRESS_CONCURRENT=1024 CLEARLINE_CLIENT__PER_PERSON_BURST=1000000 \
+  CLEARLINE_CLIENT__PER_PERSON_PER_SECOND=1000000 CLEARLINE_CLIENT__WEBSOCKETS_PER_PERSON=100000
 CLEARLINE_STORAGE__SYNCHRONOUS=$sync_mode CLEARLINE_LOG__FILTER=warn CLEARLINE_METRICS_LISTEN=127.0.0.1:$((port + 1)) \
   target/release/clearline serve --listen 127.0.0.1:$port --data-dir "$data" > "$data/server.out" &
 pid=$!

@@ -92,6 +92,8 @@ def start_demo(binary, data_dir):
         "CLEARLINE_SIGN_IN__PER_ADDRESS_BURST": "1000000",
         "CLEARLINE_SIGN_IN__PER_ADDRESS_PER_MINUTE": "1000000",
         "CLEARLINE_SIGN_IN__PER_ADDRESS_CONCURRENT": "64",
+        "CLEARLINE_CLIENT__PER_PERSON_BURST": "1000000",
+        "CLEARLINE_CLIENT__PER_PERSON_PER_SECOND": "1000000",
     })
     proc = subprocess.Popen([binary, "demo", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
                             stdout=subprocess.PIPE, text=True, env=env)

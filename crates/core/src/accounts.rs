@@ -218,6 +218,12 @@ impl<S: Store> App<S> {
         Ok(Principal { user_id: cached.user_id, session_id: id })
     }
 
+    /// Takes one request of the signed-in person's allowance (see
+    /// [`crate::throttle::ClientLimits`]); `RateLimited` past it.
+    pub fn admit(&self, me: Principal) -> Result<(), CoreError> {
+        self.people.check(me.user_id).map_err(|retry_after_secs| CoreError::RateLimited { retry_after_secs })
+    }
+
     /// Whether the session behind a live connection still holds (neither revoked nor expired),
     /// read from the store at most every `session_cache_ms`.
     pub async fn session_alive(&self, token: &SessionToken) -> Result<bool, CoreError> {

@@ -32,6 +32,8 @@ pub struct Settings {
     /// Whether apps' webhooks may point at loopback, private or link-local addresses (a
     /// development or single-network setup); otherwise such targets are refused.
     pub allow_private_webhooks: bool,
+    /// What one signed-in person may use of the client API.
+    pub client: crate::throttle::ClientLimits,
 }
 
 impl Default for Settings {
@@ -44,6 +46,7 @@ impl Default for Settings {
             reports: crate::reports::ReportSettings::default(),
             sign_in: crate::throttle::SignInLimits::default(),
             allow_private_webhooks: false,
+            client: crate::throttle::ClientLimits::default(),
         }
     }
 }
@@ -57,6 +60,7 @@ pub struct App<S: Store> {
     pub(crate) sessions: SessionCache,
     pub(crate) hashing: tokio::sync::Semaphore,
     pub(crate) passwords: crate::throttle::PasswordGate,
+    pub(crate) people: crate::throttle::PersonLimiter,
     pub(crate) scoped_key: tokio::sync::OnceCell<ScopedIdKey>,
     pub(crate) limits: Limiter,
     pub(crate) revocations: mpsc::UnboundedSender<RevocationNotice>,
@@ -78,8 +82,9 @@ impl<S: Store> App<S> {
             store,
             limits: Limiter::new(settings.rate_limits, clock.clone()),
             passwords: crate::throttle::PasswordGate::new(settings.sign_in, clock.clone()),
+            people: crate::throttle::PersonLimiter::new(settings.client, clock.clone()),
             clock,
-            hub: Hub::default(),
+            hub: Hub::new(settings.client.websockets_per_person),
             settings,
             sessions: SessionCache::default(),
             hashing: tokio::sync::Semaphore::new(crate::accounts::CONCURRENT_HASHES),

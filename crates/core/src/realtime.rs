@@ -27,21 +27,45 @@ struct Connection {
 type Connections = HashMap<UserId, Vec<Connection>>;
 
 /// Routes events to the live connections of their recipients.
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Hub {
     inner: Arc<Mutex<Connections>>,
     next_id: Arc<AtomicU64>,
+    per_user: usize,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self::new(u32::MAX)
+    }
 }
 
 impl Hub {
-    /// Registers a live connection of `user` opened with `session`.
-    pub fn subscribe(&self, user: UserId, session: SessionId) -> Subscription {
+    /// A hub holding at most `per_user` live connections of any one person.
+    pub fn new(per_user: u32) -> Self {
+        let per_user = usize::try_from(per_user).unwrap_or(usize::MAX).max(1);
+        Self { inner: Arc::default(), next_id: Arc::default(), per_user }
+    }
+
+    /// Whether `user` may open one more live connection.
+    pub fn has_room(&self, user: UserId) -> bool {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner).get(&user).is_none_or(|c| c.len() < self.per_user)
+    }
+
+    /// Registers a live connection of `user` opened with `session`; `None` if they already
+    /// hold as many as a person may.
+    pub fn subscribe(&self, user: UserId, session: SessionId) -> Option<Subscription> {
         let (tx, rx) = mpsc::channel(CONNECTION_BUFFER);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let ended = Arc::new(AtomicBool::new(false));
         let conn = Connection { id, session, ended: ended.clone(), tx };
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner).entry(user).or_default().push(conn);
-        Subscription { hub: self.clone(), user, id, ended, events: rx }
+        let mut map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let conns = map.entry(user).or_default();
+        if conns.len() >= self.per_user {
+            return None;
+        }
+        conns.push(conn);
+        Some(Subscription { hub: self.clone(), user, id, ended, events: rx })
     }
 
     /// Hands each event to its recipient's connections; a full or closed one is dropped.
@@ -138,19 +162,31 @@ mod tests {
     async fn ending_a_session_stops_only_its_connections() {
         let hub = Hub::default();
         let (user, s1, s2) = (UserId::from_raw(1), SessionId::from_raw(1), SessionId::from_raw(2));
-        let mut revoked = hub.subscribe(user, s1);
-        let mut other = hub.subscribe(user, s2);
+        let mut revoked = hub.subscribe(user, s1).unwrap();
+        let mut other = hub.subscribe(user, s2).unwrap();
         hub.end_session(user, s1);
         hub.publish(vec![(user, event(1))]);
         assert_eq!(revoked.next().await.err(), Some(FeedEnd::SessionEnded));
         assert_eq!(other.next().await.map(|e| e.seq), Ok(EventSeq(1)));
     }
 
+    #[test]
+    fn a_person_holds_at_most_the_allowed_connections() {
+        let hub = Hub::new(2);
+        let (user, other) = (UserId::from_raw(1), UserId::from_raw(2));
+        let first = hub.subscribe(user, SessionId::from_raw(1));
+        let _second = hub.subscribe(user, SessionId::from_raw(1));
+        assert!(!hub.has_room(user) && hub.subscribe(user, SessionId::from_raw(2)).is_none());
+        assert!(hub.subscribe(other, SessionId::from_raw(3)).is_some(), "others are not held");
+        drop(first);
+        assert!(hub.has_room(user) && hub.subscribe(user, SessionId::from_raw(1)).is_some());
+    }
+
     #[tokio::test]
     async fn a_full_connection_is_told_it_fell_behind() {
         let hub = Hub::default();
         let user = UserId::from_raw(1);
-        let mut slow = hub.subscribe(user, SessionId::from_raw(1));
+        let mut slow = hub.subscribe(user, SessionId::from_raw(1)).unwrap();
         for n in 1..=CONNECTION_BUFFER as i64 + 1 {
             hub.publish(vec![(user, event(n))]);
         }

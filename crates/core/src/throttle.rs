@@ -49,6 +49,41 @@ impl Default for SignInLimits {
     }
 }
 
+/// How much of the server one signed-in person may use, so no one person can slow it for
+/// everyone: requests per second (a GCRA limiter per person, `governor`), and open WebSockets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClientLimits {
+    /// Requests one person may make at once (every authenticated request of the client API).
+    pub per_person_burst: u32,
+    /// Requests per second one person regains after the burst.
+    pub per_person_per_second: u32,
+    /// WebSockets one person may hold open at once (over all their sessions).
+    pub websockets_per_person: u32,
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        Self { per_person_burst: 300, per_person_per_second: 50, websockets_per_person: 32 }
+    }
+}
+
+/// The per-person request limiter.
+pub(crate) struct PersonLimiter(Keyed<clearline_domain::UserId>);
+
+impl PersonLimiter {
+    pub(crate) fn new(limits: ClientLimits, clock: Arc<dyn Clock>) -> Self {
+        let burst = limits.per_person_burst.max(1);
+        let refill = Duration::from_secs(1).saturating_mul(burst) / limits.per_person_per_second.max(1);
+        Self(Keyed::new(burst, refill, GovernorClock(clock)))
+    }
+
+    /// Takes one request of `user`'s, or says how many seconds until one is free.
+    pub(crate) fn check(&self, user: clearline_domain::UserId) -> Result<(), u64> {
+        self.0.check(&user)
+    }
+}
+
 /// The address a client is counted by.
 fn client_key(ip: IpAddr) -> IpAddr {
     match ip {

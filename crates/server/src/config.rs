@@ -38,6 +38,8 @@ pub struct Config {
     pub sign_in: clearline_core::throttle::SignInLimits,
     /// Webhooks to apps.
     pub webhooks: WebhookConfig,
+    /// What one signed-in person may use of the client API: requests, WebSockets.
+    pub client: clearline_core::throttle::ClientLimits,
     /// Requests served at once; the server answers any more at once with `503` and
     /// `Retry-After: 1` (health, readiness and metrics are always served).
     /// Env `CLEARLINE_MAX_REQUESTS_IN_FLIGHT`.
@@ -166,6 +168,7 @@ impl Default for Config {
             reports: clearline_core::reports::ReportSettings::default(),
             sign_in: clearline_core::throttle::SignInLimits::default(),
             webhooks: WebhookConfig::default(),
+            client: clearline_core::throttle::ClientLimits::default(),
             max_requests_in_flight: 1024,
             http_workers: 0,
         }

@@ -22,10 +22,13 @@ pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
-/// Checks a token string and returns the person it acts for.
+/// Checks a token string and returns the person it acts for, counting the request against
+/// their allowance (429 past it).
 pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<Principal, ApiError> {
     let token: SessionToken = token.and_then(|t| t.parse().ok()).ok_or(CoreError::Unauthenticated)?;
-    Ok(state.app.authenticate(&token).await?)
+    let me = state.app.authenticate(&token).await?;
+    state.app.admit(me)?;
+    Ok(me)
 }
 
 impl FromRequestParts<AppState> for Auth {

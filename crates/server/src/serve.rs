@@ -111,6 +111,7 @@ pub fn build_state(config: &Config, issuer: String, clock: Arc<dyn Clock>) -> Re
         reports: config.reports.clone(),
         sign_in: config.sign_in,
         allow_private_webhooks: config.webhooks.allow_private_targets,
+        client: config.client,
         ..Settings::default()
     };
     let key = crate::keys::load_or_create(&config.data_dir.join(crate::keys::SERVER_KEY_FILE))?;

@@ -168,3 +168,29 @@ async fn one_address_cannot_make_password_attempts_without_limit() {
     clock.advance(20_000);
     assert_eq!(sign_up(3).await.unwrap().status(), 201);
 }
+
+#[tokio::test]
+async fn one_person_cannot_use_more_than_their_allowance_and_others_are_not_held() {
+    let clock = std::sync::Arc::new(clearline_core::ManualClock::new(clearline_domain::Timestamp::from_millis(0)));
+    let server = TestServer::spawn_configured(clock.clone(), |c| {
+        c.client.per_person_burst = 3;
+        c.client.per_person_per_second = 1;
+        c.client.websockets_per_person = 1;
+    })
+    .await;
+    let (greedy, other) = (server.person("greedy").await, server.person("other").await);
+    for _ in 0..3 {
+        greedy.client.me().await.unwrap();
+    }
+    assert_problem(greedy.client.me().await, 429, ErrorCode::RateLimited);
+    other.client.me().await.unwrap();
+    clock.advance(1_000);
+    greedy.client.me().await.unwrap();
+    // One WebSocket each: a second one is refused before the upgrade.
+    let _open = other.client.events(None).await.unwrap();
+    match other.client.events(None).await {
+        Err(clearline_client::ClientError::Unexpected { status, .. }) => assert_eq!(status, 429),
+        Err(e) => panic!("expected 429, got {e}"),
+        Ok(_) => panic!("a second WebSocket was accepted"),
+    }
+}

@@ -32,7 +32,8 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 /// GET /v1/events: upgrade to a WebSocket carrying my events.
 #[utoipa::path(get, path = "/v1/events", tag = "events", security(("session" = [])), params(EventsQuery),
     responses((status = 101, description = "WebSocket of EventEnvelope text frames", body = EventEnvelope),
-              (status = 400, body = Problem), (status = 401, body = Problem)))]
+              (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 429, body = Problem, description = "too many open WebSockets or requests for this person; see Retry-After")))]
 pub async fn events(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -44,6 +45,9 @@ pub async fn events(
     // Kept to re-check the session for as long as the connection lives.
     let token: SessionToken = raw.and_then(|t| t.parse().ok()).ok_or(clearline_core::CoreError::Unauthenticated)?;
     let upgrade = upgrade.map_err(|_| ApiError::Malformed("this endpoint needs a WebSocket upgrade".to_owned()))?;
+    if !s.app.hub().has_room(me.user_id) {
+        return Err(clearline_core::CoreError::RateLimited { retry_after_secs: 1 }.into());
+    }
     // Fix the starting point before the handshake completes: anything committed after the
     // client sees the upgrade is numbered above it and will be replayed. A `since` beyond the
     // newest event (a client restored from a backup, say) starts from now.
@@ -60,6 +64,7 @@ enum Stop {
     ClientGone,
     FellBehind,
     SessionEnded,
+    Full,
     Failed,
 }
 
@@ -85,13 +90,16 @@ async fn replay(s: &AppState, user: UserId, last: &mut EventSeq, socket: &mut We
 async fn connection(s: AppState, me: Principal, token: SessionToken, start: EventSeq, mut socket: WebSocket) {
     s.metrics.websockets.inc();
     // Subscribe before reading the store, so no event falls between the two.
-    let mut live = s.app.hub().subscribe(me.user_id, me.session_id);
-    let stop = run(&s, me.user_id, &token, start, &mut live, &mut socket).await;
-    drop(live);
+    let stop = match s.app.hub().subscribe(me.user_id, me.session_id) {
+        Some(mut live) => run(&s, me.user_id, &token, start, &mut live, &mut socket).await,
+        // Another connection took the last place after the upgrade was accepted.
+        None => Err(Stop::Full),
+    };
     if let Err(stop) = stop {
         let (code, reason) = match stop {
             Stop::FellBehind => (CLOSE_RESUME, "fell behind; reconnect with since"),
             Stop::SessionEnded => (CLOSE_SESSION_ENDED, "session ended; sign in again"),
+            Stop::Full => (1013, "too many open connections; try again later"),
             Stop::Failed => (1011, "server error"),
             Stop::ClientGone => (1000, ""),
         };

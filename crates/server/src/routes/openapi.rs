@@ -90,6 +90,9 @@ fn implied(path: &str, op: &Value) -> Vec<(String, Value)> {
     if has_security(op) {
         out.push(problem("401", "missing, malformed, unknown, revoked or expired credentials"));
     }
+    if security_scheme(op, "session") {
+        out.push(problem("429", "over the person's request allowance; see Retry-After"));
+    }
     if security_scheme(op, "oauth") {
         out.push(problem("403", "the grant, its scopes, the partner's tier or agreement do not allow this"));
         out.push(problem("404", "nothing by that id for this app and person"));
