@@ -5,6 +5,7 @@
 #     (e.g. --concurrency 32 --partner-concurrency 128: each API with enough calls in flight to
 #     keep the cores busy; both at --concurrency when --partner-concurrency is not given)
 #   clicks: tracked-link redirects (/r/{code}) per second
+#   soak: 30 minutes of mixed traffic (e.g. --minutes 30 --sends-per-sec 400), a line a minute
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=partner-history

@@ -15,6 +15,7 @@ mod history;
 mod partner;
 mod proc_stats;
 mod send;
+mod soak;
 mod wire;
 mod world;
 
@@ -48,6 +49,9 @@ enum Mode {
     Fanout(fanout::Args),
     /// Hold idle WebSocket (or HTTP keep-alive) connections and report the server's memory.
     Idle(fanout::IdleArgs),
+    /// Mixed traffic for a long time (sends, reads, WebSockets, partner calls, deletions,
+    /// revocations), reporting each interval's latency and the server's memory.
+    Soak(soak::Args),
 }
 
 /// mimalloc returns freed memory to the system far better than glibc malloc does after bursts
@@ -67,6 +71,7 @@ fn main() -> anyhow::Result<()> {
             Mode::Clicks(a) => clicks::run(&cli.url, server, a).await,
             Mode::Fanout(a) => fanout::run(&cli.url, server, a).await,
             Mode::Idle(a) => fanout::idle(&cli.url, server, a).await,
+            Mode::Soak(a) => soak::run(&cli.url, server, a).await,
         }
     })
 }

@@ -9,6 +9,8 @@ use futures_util::stream::{self, StreamExt, TryStreamExt};
 pub struct Pair {
     /// The first friend's client.
     pub a: Client,
+    /// The first friend's handle (password `load-generator-pw`).
+    pub a_handle: String,
     /// The second friend's client.
     pub b: Client,
     /// Their direct conversation.
@@ -23,13 +25,14 @@ pub async fn pairs(url: &str, pairs: usize) -> anyhow::Result<Vec<Pair>> {
         .map(|i| {
             let base = base.clone();
             async move {
-                let a = base.sign_up(&format!("lg{run}a{i}"), "Load A", "load-generator-pw").await?;
+                let a_handle = format!("lg{run}a{i}");
+                let a = base.sign_up(&a_handle, "Load A", "load-generator-pw").await?;
                 let b = base.sign_up(&format!("lg{run}b{i}"), "Load B", "load-generator-pw").await?;
                 let (ca, cb) = (base.with_token(&a.token), base.with_token(&b.token));
                 ca.send_friend_request(&b.user.id).await?;
                 cb.accept_friend_request(&a.user.id).await?;
                 let (conv, _) = ca.open_direct(&b.user.id).await?;
-                anyhow::Ok(Pair { a: ca, b: cb, conversation: conv.id })
+                anyhow::Ok(Pair { a: ca, a_handle, b: cb, conversation: conv.id })
             }
         })
         .buffer_unordered(16)
