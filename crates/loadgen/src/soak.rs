@@ -87,16 +87,15 @@ where
 }
 
 pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Result<()> {
-    let pairs = world::pairs(url, args.pairs.max(1)).await?;
+    let pairs = world::pairs(url, args.pairs.max(2)).await?;
     let mut apps = Vec::new();
     for p in &pairs {
-        apps.push(Rc::new(RefCell::new(Client::new(url).with_token(&connect(url, &p.a, &args.app).await?))));
+        apps.push(Client::new(url).with_token(&connect(url, &p.a, &args.app).await?));
         connect(url, &p.b, &args.app).await?;
     }
     let friend_ids = {
         let mut ids = Vec::new();
         for app in &apps {
-            let app = app.borrow().clone();
             let friends = app.partner_friends().await?;
             ids.push(friends.items.first().map(|f| f.id.clone()).ok_or_else(|| anyhow::anyhow!("no app friend"))?);
         }
@@ -127,11 +126,11 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
             timed(&stats, "history", p.b.messages(&p.conversation, &q)).await;
         }
     });
+    // The first pair's grant is the one revoked and connected again; the others' apps call on.
     let partner = paced(20, end, |n| {
-        let (app, friend, stats) =
-            (apps[(n as usize) % apps.len()].clone(), friend_ids[(n as usize) % apps.len()].clone(), stats.clone());
+        let i = 1 + (n as usize) % (apps.len() - 1);
+        let (app, friend, stats) = (apps[i].clone(), friend_ids[i].clone(), stats.clone());
         async move {
-            let app = app.borrow().clone();
             match n % 4 {
                 0 => drop(timed(&stats, "partner me", app.partner_me()).await),
                 1 => drop(timed(&stats, "partner friends", app.partner_friends()).await),
@@ -155,18 +154,16 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
         }
     });
     let revokers = paced(1, end, |n| {
-        let (p, app, stats, app_args) =
-            (pair(n).clone(), apps[(n as usize) % apps.len()].clone(), stats.clone(), &args.app);
+        let (p, first, stats, app_args) = (pair(n).clone(), pairs[0].clone(), stats.clone(), &args.app);
         async move {
             if n % 2 == 0 {
-                // A connected app revoked, then connected again.
-                if let Some(grants) = timed(&stats, "connected apps", p.a.connected_apps()).await
+                // The first pair's app is revoked, then connected again.
+                if let Some(grants) = timed(&stats, "connected apps", first.a.connected_apps()).await
                     && let Some(g) = grants.items.first()
                 {
-                    timed(&stats, "revoke app", p.a.revoke_connected_app(&g.grant_id)).await;
-                    match connect(url, &p.a, app_args).await {
-                        Ok(token) => *app.borrow_mut() = Client::new(url).with_token(&token),
-                        Err(e) => stats.borrow_mut().errors.push(format!("reconnect app: {e}")),
+                    timed(&stats, "revoke app", first.a.revoke_connected_app(&g.grant_id)).await;
+                    if let Err(e) = connect(url, &first.a, app_args).await {
+                        stats.borrow_mut().errors.push(format!("reconnect app: {e}"));
                     }
                 }
             } else if let Some(phone) =
@@ -215,10 +212,16 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
     let reporter = async {
         let started = Instant::now();
         let mut errors = 0;
-        let mut tick = tokio::time::interval(Duration::from_secs(args.report_secs.max(1)));
-        tick.tick().await;
-        while Instant::now() < end {
-            tick.tick().await;
+        let every = Duration::from_secs(args.report_secs.max(1));
+        let mut next = started + every;
+        loop {
+            // The last interval ends with the run, a moment after the traffic stops.
+            let last = next >= end;
+            tokio::time::sleep_until(tokio::time::Instant::from_std(
+                next.min(end) + Duration::from_millis(200 * u64::from(last)),
+            ))
+            .await;
+            next += every;
             let s = std::mem::replace(&mut *stats.borrow_mut(), Interval::new()?);
             let ms = |q: f64| s.latency.value_at_quantile(q) as f64 / 1000.0;
             let rss = server.map(|p| mib(p.rss())).unwrap_or_default();
@@ -232,10 +235,13 @@ pub async fn run(url: &str, server: Option<Process>, args: Args) -> anyhow::Resu
                 ms(0.99),
                 s.latency.max() as f64 / 1000.0
             );
-            for e in s.errors.iter().take(3) {
+            for e in s.errors.iter().take(5) {
                 println!("  error: {e}");
             }
             errors += s.errors.len();
+            if last {
+                break;
+            }
         }
         anyhow::Ok(errors)
     };
