@@ -15,11 +15,11 @@ use crate::state::AppState;
 /// The signed-in person, from `Authorization: Bearer <token>`.
 pub struct Auth(pub Principal);
 
-/// Reads the bearer token from the `Authorization` header, if any.
-pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+/// Reads the bearer token from the `Authorization` header, if any (RFC 6750, by the
+/// `headers` crate).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    use axum_extra::headers::{Authorization, HeaderMapExt, authorization::Bearer};
+    headers.typed_get::<Authorization<Bearer>>().map(|a| a.token().to_owned())
 }
 
 /// Checks a token string and returns the person it acts for, counting the request against
@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        authenticate(state, bearer(&parts.headers)).await.map(Auth)
+        authenticate(state, bearer(&parts.headers).as_deref()).await.map(Auth)
     }
 }
 
@@ -129,7 +129,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PartnerBearer {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(bearer(&parts.headers).map(str::to_owned)))
+        Ok(Self(bearer(&parts.headers)))
     }
 }
 

@@ -40,7 +40,8 @@ pub async fn events(
     ApiQuery(q): ApiQuery<EventsQuery>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
-    let raw = bearer(&headers).or(q.access_token.as_deref());
+    let raw = bearer(&headers).or(q.access_token);
+    let raw = raw.as_deref();
     let me = authenticate(&s, raw).await?;
     // Kept to re-check the session for as long as the connection lives.
     let token: SessionToken = raw.and_then(|t| t.parse().ok()).ok_or(clearline_core::CoreError::Unauthenticated)?;

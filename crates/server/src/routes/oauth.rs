@@ -61,7 +61,7 @@ pub const LOGIN_CSRF_COOKIE: &str = "clearline_login";
 /// The signed-in person: a bearer session token, else the session cookie.
 async fn person(s: &AppState, headers: &HeaderMap) -> Option<Principal> {
     let jar = CookieJar::from_headers(headers);
-    let raw = bearer(headers).map(str::to_owned).or_else(|| jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()))?;
+    let raw = bearer(headers).or_else(|| jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()))?;
     let token: SessionToken = raw.parse().ok()?;
     s.app.authenticate(&token).await.ok()
 }
@@ -263,10 +263,14 @@ pub async fn authorize(
 }
 
 /// The sign-in form of the authorization flow.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SignInForm {
+    /// The handle.
     handle: String,
+    /// The password.
+    #[schema(value_type = String)]
     password: SecretString,
+    /// The authorization request to return to (`/oauth/authorize?…`).
     return_to: String,
     /// The login CSRF token the page was served with.
     #[serde(default)]
@@ -276,7 +280,7 @@ pub struct SignInForm {
 /// POST /oauth/sign-in: signs in from the authorization flow, sets the session cookie and
 /// returns to the authorization request.
 #[utoipa::path(post, path = "/oauth/sign-in", tag = "oauth",
-    request_body(content = SignInFormDoc, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = SignInForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "signed in: `clearline_session` cookie set (HttpOnly, SameSite=Lax, Secure on https), back to `return_to`"),
               (status = 400, description = "`return_to` is not an authorization request (HTML)", content_type = "text/html"),
               (status = 401, description = "wrong handle or password: the form again (HTML)", content_type = "text/html"),
@@ -324,20 +328,6 @@ pub async fn sign_in(
         }
         Err(_) => sign_in_response(&s, &f.return_to, true, StatusCode::UNAUTHORIZED).await,
     }
-}
-
-/// The sign-in form's fields, for the API document.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-struct SignInFormDoc {
-    /// The handle.
-    handle: String,
-    /// The password.
-    password: String,
-    /// The authorization request to return to (`/oauth/authorize?…`).
-    return_to: String,
-    /// The CSRF token of the sign-in page (bound to the `clearline_login` cookie).
-    csrf: String,
 }
 
 /// The consent form's fields, for the API document.
