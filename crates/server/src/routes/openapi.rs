@@ -41,12 +41,11 @@ fn oauth_error(status: &str, description: &str) -> (String, Value) {
 /// Adds `extra`'s content types to a status the operation already documents (the OAuth
 /// browser forms answer a bad form in RFC 6749's shape, other refusals as HTML pages).
 fn merge_content(existing: &mut Value, extra: &Value) {
-    let (Some(have), Some(add)) = (existing.get_mut("content"), extra.get("content").and_then(Value::as_object)) else {
-        if let (Some(obj), Some(content)) = (existing.as_object_mut(), extra.get("content")) {
-            obj.entry("content").or_insert_with(|| content.clone());
-        }
+    let (Some(existing), Some(add)) = (existing.as_object_mut(), extra.get("content").and_then(Value::as_object))
+    else {
         return;
     };
+    let have = existing.entry("content").or_insert_with(|| Value::Object(Map::new()));
     if let Some(have) = have.as_object_mut() {
         for (media, schema) in add {
             have.entry(media.clone()).or_insert_with(|| schema.clone());
