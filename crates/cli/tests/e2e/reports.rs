@@ -122,6 +122,12 @@ async fn reports_are_validated_versioned_and_closed_after_the_due_day() {
 #[tokio::test]
 async fn every_bad_row_and_field_is_named_and_nothing_is_stored() {
     let w = world("standard", "inbox:send", |_| {}).await;
+    // Query parameters a submission does not take are refused, not ignored.
+    let body = json!({"from": "2023-10-26", "to": "2023-11-08", "rows": []});
+    let res = w.partner_call(reqwest::Method::POST, "/partner/v1/reports?x=1").json(&body).send().await.unwrap();
+    assert_eq!(problem(res).await.0, 400);
+    let res = w.submit_csv("2023-10-26", "2023-11-08&extra=1", format!("{HEADER}\n")).await;
+    assert_eq!(problem(res).await.0, 400);
     let csv = format!(
         "{HEADER}\n\
          2023-10-26,tv,post_play,arm_b,platform,12,3\n\

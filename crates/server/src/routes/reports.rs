@@ -55,11 +55,20 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<(StatusCode, Json<SubmittedReportBody>), ApiError> {
     let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let query = query.unwrap_or_default();
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(&query).map_err(|_| malformed("the query cannot be read"))?;
     let draft = if kind.starts_with("text/csv") {
-        let period = serde_urlencoded::from_str::<PeriodQuery>(query.as_deref().unwrap_or(""))
+        if params.iter().any(|(k, _)| k != "from" && k != "to") {
+            return Err(malformed("a CSV report takes only ?from=YYYY-MM-DD&to=YYYY-MM-DD"));
+        }
+        let period = serde_urlencoded::from_str::<PeriodQuery>(&query)
             .map_err(|_| malformed("a CSV report needs ?from=YYYY-MM-DD&to=YYYY-MM-DD"))?;
         report_from_csv(&body, period.from, period.to).map_err(ApiError::Malformed)?
     } else if kind.starts_with("application/json") {
+        if !params.is_empty() {
+            return Err(malformed("a JSON report carries its period in its body; it takes no query"));
+        }
         report_from_json(&body).map_err(ApiError::Malformed)?
     } else {
         return Err(malformed("send application/json or text/csv"));
