@@ -206,12 +206,20 @@ pub fn report_from_json(body: &[u8]) -> Result<ReportDraft, String> {
     Ok(ReportDraft { from, to, rows })
 }
 
+/// The columns a CSV report's header names, as told in errors.
+const REPORT_COLUMNS_TEXT: &str = "date,interface,initiation_surface,variant,recipient_kind,sends,clicks";
+
 /// A report handed in as CSV (a header line naming the columns, then rows) for the period
 /// `from..=to` (given apart, in the query), every value kept as text.
 pub fn report_from_csv(body: &[u8], from: String, to: String) -> Result<ReportDraft, String> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(body);
     let header: Vec<String> =
         reader.headers().map_err(|e| format!("bad CSV header: {e}"))?.iter().map(str::to_owned).collect();
+    // A header that names none of the columns is not a report (an empty report still has its
+    // header); one that misses some is, and the domain names each missing field.
+    if !header.iter().any(|h| clearline_domain::report::REPORT_COLUMNS.contains(&h.as_str())) {
+        return Err(format!("not a report: the CSV header names none of the columns {REPORT_COLUMNS_TEXT}"));
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| format!("bad CSV: {e}"))?;

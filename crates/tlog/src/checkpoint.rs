@@ -38,6 +38,11 @@ impl Checkpoint {
     /// Parses a body, refusing anything the format does not allow.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let body = text.strip_suffix('\n').ok_or(Error::Checkpoint("must end with a newline"))?;
+        // A signed note's text has no control characters but newlines (C2SP signed-note), so a
+        // checkpoint that has one could never be signed or opened.
+        if body.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(Error::Checkpoint("control character"));
+        }
         let mut lines = body.split('\n');
         let origin = lines.next().filter(|o| !o.is_empty()).ok_or(Error::Checkpoint("empty origin"))?;
         let size = lines.next().ok_or(Error::Checkpoint("missing size"))?;
@@ -63,6 +68,14 @@ impl Checkpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_control_character_is_refused_as_no_note_could_carry_it() {
+        let root = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+        assert!(Checkpoint::parse(&format!("example.com/log\n3\n{root}\next\u{0}ension\n")).is_err());
+        assert!(Checkpoint::parse(&format!("example.com/log\n3\n{root}\nx\ry\n")).is_err());
+        assert!(Checkpoint::parse(&format!("example.com/log\n3\n{root}\nextension\n")).is_ok());
+    }
 
     #[test]
     fn checkpoint_text_round_trips() {

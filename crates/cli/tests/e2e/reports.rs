@@ -128,6 +128,9 @@ async fn every_bad_row_and_field_is_named_and_nothing_is_stored() {
     assert_eq!(problem(res).await.0, 400);
     let res = w.submit_csv("2023-10-26", "2023-11-08&extra=1", format!("{HEADER}\n")).await;
     assert_eq!(problem(res).await.0, 400);
+    // A CSV whose header names no report column is not an empty report.
+    let res = w.submit_csv("2023-10-26", "2023-11-08", "[[], [null, true]]\n".to_owned()).await;
+    assert_eq!(problem(res).await.0, 400);
     let csv = format!(
         "{HEADER}\n\
          2023-10-26,tv,post_play,arm_b,platform,12,3\n\
