@@ -200,77 +200,72 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_tier_scope_and_agreement_state_gets_its_verdict() {
+    /// Calls `check` for every tier, state and grant of the table.
+    fn every_case(mut check: impl FnMut(Tier, State, Scopes, &(Grant, Agreement, bool))) {
         for tier in [Tier::Standard, Tier::Extended] {
             for state in STATES {
                 for granted in grants() {
-                    let w = world(tier, granted, state);
-                    for scope in Scope::ALL {
-                        assert_eq!(
-                            permit(standing(&w), Some(scope), NOW),
-                            expected(tier, granted, state, scope),
-                            "{tier:?} {state:?} grant [{granted}] needs {scope}"
-                        );
-                    }
-                    let live = !matches!(
-                        state,
-                        State::GrantRevoked | State::GrantExpired | State::Suspended | State::NotYet | State::Ended
-                    );
-                    assert_eq!(permit(standing(&w), None, NOW).is_ok(), live, "{tier:?} {state:?}");
+                    check(tier, state, granted, &world(tier, granted, state));
                 }
             }
         }
+    }
+
+    #[test]
+    fn every_tier_scope_and_agreement_state_gets_its_verdict() {
+        every_case(|tier, state, granted, w| {
+            for scope in Scope::ALL {
+                assert_eq!(
+                    permit(standing(w), Some(scope), NOW),
+                    expected(tier, granted, state, scope),
+                    "{tier:?} {state:?} grant [{granted}] needs {scope}"
+                );
+            }
+            let live = !matches!(
+                state,
+                State::GrantRevoked | State::GrantExpired | State::Suspended | State::NotYet | State::Ended
+            );
+            assert_eq!(permit(standing(w), None, NOW).is_ok(), live, "{tier:?} {state:?}");
+        });
     }
 
     #[test]
     fn reading_a_conversation_needs_the_threads_scope_or_whole_inbox_reading() {
-        for tier in [Tier::Standard, Tier::Extended] {
-            for state in STATES {
-                for granted in grants() {
-                    let w = world(tier, granted, state);
-                    let read = expected(tier, granted, state, Scope::InboxRead);
-                    let all = expected(tier, granted, state, Scope::InboxReadAll);
-                    let own = read_conversation(standing(&w), true, NOW);
-                    let other = read_conversation(standing(&w), false, NOW);
-                    let case = format!("{tier:?} {state:?} [{granted}]");
-                    match (read, all) {
-                        (Ok(()), _) | (_, Ok(())) => assert_eq!(own, Ok(ReadAccess::OwnThread), "{case}"),
-                        (Err(reason), _) => assert_eq!(own, Err(reason), "{case}"),
-                    }
-                    match all {
-                        Ok(()) => assert_eq!(other, Ok(ReadAccess::WholeInbox), "{case}"),
-                        Err(r @ (DenyReason::GrantRevoked | DenyReason::AgreementSuspended)) => {
-                            assert_eq!(other, Err(r), "{case}");
-                        }
-                        Err(r) if granted.contains(Scope::InboxReadAll) => assert_eq!(other, Err(r), "{case}"),
-                        // Not asked for: a conversation it did not start does not exist for it.
-                        Err(_) => assert_eq!(other, Err(DenyReason::NotFound), "{case}"),
-                    }
-                }
+        every_case(|tier, state, granted, w| {
+            let read = expected(tier, granted, state, Scope::InboxRead);
+            let all = expected(tier, granted, state, Scope::InboxReadAll);
+            let own = read_conversation(standing(w), true, NOW);
+            let other = read_conversation(standing(w), false, NOW);
+            let case = format!("{tier:?} {state:?} [{granted}]");
+            match (read, all) {
+                (Ok(()), _) | (_, Ok(())) => assert_eq!(own, Ok(ReadAccess::OwnThread), "{case}"),
+                (Err(reason), _) => assert_eq!(own, Err(reason), "{case}"),
             }
-        }
+            match all {
+                Ok(()) => assert_eq!(other, Ok(ReadAccess::WholeInbox), "{case}"),
+                Err(r @ (DenyReason::GrantRevoked | DenyReason::AgreementSuspended)) => {
+                    assert_eq!(other, Err(r), "{case}");
+                }
+                Err(r) if granted.contains(Scope::InboxReadAll) => assert_eq!(other, Err(r), "{case}"),
+                // Not asked for: a conversation it did not start does not exist for it.
+                Err(_) => assert_eq!(other, Err(DenyReason::NotFound), "{case}"),
+            }
+        });
     }
 
     #[test]
     fn listing_friends_names_the_widest_scope_asked_for() {
-        for tier in [Tier::Standard, Tier::Extended] {
-            for state in STATES {
-                for granted in grants() {
-                    let w = world(tier, granted, state);
-                    let got = list_friends(standing(&w), NOW);
-                    let all = expected(tier, granted, state, Scope::FriendsReadAll);
-                    let some = expected(tier, granted, state, Scope::FriendsRead);
-                    let want = match (all, some) {
-                        (Ok(()), _) => Ok(FriendsAccess::All),
-                        (_, Ok(())) => Ok(FriendsAccess::AppUsers),
-                        (Err(r), _) if granted.contains(Scope::FriendsReadAll) => Err(r),
-                        (_, Err(r)) => Err(r),
-                    };
-                    assert_eq!(got, want, "{tier:?} {state:?} [{granted}]");
-                }
-            }
-        }
+        every_case(|tier, state, granted, w| {
+            let all = expected(tier, granted, state, Scope::FriendsReadAll);
+            let some = expected(tier, granted, state, Scope::FriendsRead);
+            let want = match (all, some) {
+                (Ok(()), _) => Ok(FriendsAccess::All),
+                (_, Ok(())) => Ok(FriendsAccess::AppUsers),
+                (Err(r), _) if granted.contains(Scope::FriendsReadAll) => Err(r),
+                (_, Err(r)) => Err(r),
+            };
+            assert_eq!(list_friends(standing(w), NOW), want, "{tier:?} {state:?} [{granted}]");
+        });
         // The cases the old code recorded as `wrong_tier`: overdue reports, and a missing scope.
         let overdue = world(Tier::Extended, Scopes::empty().with(Scope::FriendsReadAll), State::ReportsOverdue);
         assert_eq!(list_friends(standing(&overdue), NOW), Err(DenyReason::ReportsOverdue));
